@@ -1,0 +1,220 @@
+//! Decoding with symphonia. The format is taken from the content, never from a file name.
+//! Output is mono (the mean of all channels) at the file's own sample rate.
+
+use std::io::Cursor;
+
+use symphonia::core::codecs::audio::AudioDecoder;
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::{MediaSource, MediaSourceStream};
+use symphonia::core::meta::MetadataOptions;
+
+use crate::error::{Result, SerError};
+
+pub const MIN_SAMPLE_RATE: u32 = 8_000;
+pub const MAX_SAMPLE_RATE: u32 = 192_000;
+pub const MAX_CHANNELS: usize = 32;
+
+/// Decoded mono audio at its original rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedAudio {
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+    pub channels: usize,
+}
+
+impl DecodedAudio {
+    pub fn duration_s(&self) -> f64 {
+        self.samples.len() as f64 / self.sample_rate as f64
+    }
+}
+
+/// Limits checked while decoding, so a hostile file cannot make us allocate without bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecodeLimits {
+    /// The longest audio accepted, in seconds.
+    pub max_seconds: f64,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self { max_seconds: 20.0 * 60.0 }
+    }
+}
+
+/// A streaming decoder: yields mono blocks one packet at a time.
+pub struct MonoDecoder<'s> {
+    format: Box<dyn FormatReader + 's>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    sample_rate: u32,
+    channels: usize,
+    interleaved: Vec<f32>,
+    block: Vec<f32>,
+    decode_errors: usize,
+    decoded_blocks: usize,
+}
+
+fn map_probe_error(err: SymphoniaError) -> SerError {
+    match err {
+        SymphoniaError::Unsupported(_) => SerError::NotAudio,
+        SymphoniaError::IoError(_) => SerError::NotAudio,
+        SymphoniaError::LimitError(what) => SerError::Corrupt(format!("a limit was exceeded ({what})")),
+        other => SerError::Corrupt(other.to_string()),
+    }
+}
+
+impl<'s> MonoDecoder<'s> {
+    pub fn new(source: Box<dyn MediaSource + 's>) -> Result<Self> {
+        let mss = MediaSourceStream::new(source, Default::default());
+        let format = symphonia::default::get_probe()
+            .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
+            .map_err(map_probe_error)?;
+        let track = format.default_track(TrackType::Audio).ok_or(SerError::NoAudio)?;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or(SerError::NoAudio)?;
+        if let Some(rate) = params.sample_rate {
+            check_rate(rate)?;
+        }
+        if let Some(ch) = &params.channels {
+            check_channels(ch.count())?;
+        }
+        let codec_name = format!("{:?}", params.codec);
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(params, &AudioDecoderOptions::default())
+            .map_err(|_| SerError::UnsupportedCodec(codec_name))?;
+        let track_id = track.id;
+        let sample_rate = params.sample_rate.unwrap_or(0);
+        let channels = params.channels.as_ref().map_or(0, |c| c.count());
+        Ok(Self {
+            format,
+            decoder,
+            track_id,
+            sample_rate,
+            channels,
+            interleaved: Vec::new(),
+            block: Vec::new(),
+            decode_errors: 0,
+            decoded_blocks: 0,
+        })
+    }
+
+    /// The sample rate, known for certain once the first block is decoded.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// The next block of mono samples, or `None` at the end of the stream.
+    pub fn next_block(&mut self) -> Result<Option<&[f32]>> {
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(None),
+                // A file cut off mid-way ends where its data ends.
+                Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok(None);
+                }
+                Err(SymphoniaError::ResetRequired) => return Ok(None),
+                Err(SymphoniaError::DecodeError(what)) => {
+                    return Err(SerError::Corrupt(format!("the data is malformed ({what})")));
+                }
+                Err(e) => return Err(SerError::Corrupt(e.to_string())),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            let buf = match self.decoder.decode(&packet) {
+                Ok(buf) => buf,
+                Err(SymphoniaError::DecodeError(_)) | Err(SymphoniaError::IoError(_)) => {
+                    self.decode_errors += 1;
+                    if self.decode_errors > 100 && self.decode_errors > self.decoded_blocks {
+                        return Err(SerError::Corrupt("most of its packets cannot be decoded".into()));
+                    }
+                    continue;
+                }
+                Err(SymphoniaError::Unsupported(what)) => {
+                    return Err(SerError::UnsupportedCodec(what.to_string()));
+                }
+                Err(e) => return Err(SerError::Corrupt(e.to_string())),
+            };
+            let rate = buf.spec().rate();
+            let channels = buf.spec().channels().count();
+            check_rate(rate)?;
+            check_channels(channels)?;
+            self.sample_rate = rate;
+            self.channels = channels;
+            let frames = buf.frames();
+            if frames == 0 {
+                continue;
+            }
+            self.interleaved.resize(frames * channels, 0.0);
+            buf.copy_to_slice_interleaved(&mut self.interleaved[..]);
+            self.block.clear();
+            let scale = 1.0 / channels as f32;
+            self.block.extend(
+                self.interleaved
+                    .chunks_exact(channels)
+                    .map(|frame| frame.iter().sum::<f32>() * scale),
+            );
+            self.decoded_blocks += 1;
+            return Ok(Some(&self.block));
+        }
+    }
+}
+
+fn check_rate(rate: u32) -> Result<()> {
+    if (MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&rate) {
+        Ok(())
+    } else {
+        Err(SerError::UnsupportedSampleRate(rate))
+    }
+}
+
+fn check_channels(channels: usize) -> Result<()> {
+    match channels {
+        0 => Err(SerError::NoAudio),
+        c if c > MAX_CHANNELS => Err(SerError::TooManyChannels(c, MAX_CHANNELS)),
+        _ => Ok(()),
+    }
+}
+
+/// Decodes a whole file held in memory.
+pub fn decode_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedAudio> {
+    if bytes.is_empty() {
+        return Err(SerError::Empty);
+    }
+    decode_source(Box::new(Cursor::new(bytes.to_vec())), limits)
+}
+
+/// Decodes a whole stream (a file, for example).
+pub fn decode_source<'s>(source: Box<dyn MediaSource + 's>, limits: &DecodeLimits) -> Result<DecodedAudio> {
+    let mut decoder = MonoDecoder::new(source)?;
+    let mut samples = Vec::new();
+    while let Some(block) = decoder.next_block()? {
+        if block.iter().any(|s| !s.is_finite()) {
+            return Err(SerError::InvalidSamples);
+        }
+        samples.extend_from_slice(block);
+        let seconds = samples.len() as f64 / decoder.sample_rate().max(1) as f64;
+        if seconds > limits.max_seconds {
+            return Err(SerError::TooLong { got: seconds, limit: limits.max_seconds });
+        }
+    }
+    if samples.is_empty() {
+        return Err(SerError::NoAudio);
+    }
+    Ok(DecodedAudio {
+        samples,
+        sample_rate: decoder.sample_rate(),
+        channels: decoder.channels(),
+    })
+}

@@ -1,0 +1,7 @@
+//! Getting audio in: decoding any supported container to mono, and resampling to 16 kHz.
+
+pub mod decode;
+pub mod resample;
+
+pub use decode::{decode_bytes, decode_source, DecodeLimits, DecodedAudio, MonoDecoder};
+pub use resample::{resample, MonoResampler};

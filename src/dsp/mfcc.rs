@@ -1,0 +1,137 @@
+//! Log-mel spectrogram and MFCCs, equal to `librosa.feature.melspectrogram` →
+//! `librosa.power_to_db(ref=1.0, amin=1e-10, top_db=80)` → `scipy.fft.dct(type=2, norm="ortho")`,
+//! which is what `librosa.feature.mfcc` does.
+
+use super::mel::MelFilterbank;
+use super::params::FeatureParams;
+use super::stft::PowerStft;
+
+const AMIN: f32 = 1e-10;
+
+/// Frame-major feature matrices: row `t` holds frame `t`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    pub n_frames: usize,
+    pub n_mels: usize,
+    pub n_mfcc: usize,
+    /// `n_frames * n_mels` values in dB.
+    pub log_mel: Vec<f32>,
+    /// `n_frames * n_mfcc` values.
+    pub mfcc: Vec<f32>,
+}
+
+impl Features {
+    pub fn log_mel_frame(&self, t: usize) -> &[f32] {
+        &self.log_mel[t * self.n_mels..(t + 1) * self.n_mels]
+    }
+
+    pub fn mfcc_frame(&self, t: usize) -> &[f32] {
+        &self.mfcc[t * self.n_mfcc..(t + 1) * self.n_mfcc]
+    }
+
+    /// MFCCs as rows of frames, for JSON.
+    pub fn mfcc_rows(&self) -> Vec<Vec<f32>> {
+        (0..self.n_frames).map(|t| self.mfcc_frame(t).to_vec()).collect()
+    }
+}
+
+/// Orthonormal DCT-II restricted to the first `n_out` coefficients.
+pub struct Dct2 {
+    n_in: usize,
+    n_out: usize,
+    matrix: Vec<f32>,
+}
+
+impl Dct2 {
+    pub fn new(n_in: usize, n_out: usize) -> Self {
+        let n = n_in as f64;
+        let mut matrix = Vec::with_capacity(n_in * n_out);
+        for k in 0..n_out {
+            let scale = if k == 0 { (1.0 / n).sqrt() } else { (2.0 / n).sqrt() };
+            for i in 0..n_in {
+                let angle = std::f64::consts::PI * k as f64 * (2 * i + 1) as f64 / (2.0 * n);
+                matrix.push((scale * angle.cos()) as f32);
+            }
+        }
+        Self { n_in, n_out, matrix }
+    }
+
+    pub fn apply_into(&self, input: &[f32], out: &mut [f32]) {
+        for (k, o) in out.iter_mut().enumerate().take(self.n_out) {
+            let row = &self.matrix[k * self.n_in..(k + 1) * self.n_in];
+            *o = row.iter().zip(input).map(|(a, b)| a * b).sum();
+        }
+    }
+}
+
+/// Computes features with one STFT plan and reused buffers.
+pub struct FeatureExtractor {
+    params: FeatureParams,
+    stft: PowerStft,
+    mel: MelFilterbank,
+    dct: Dct2,
+    power: Vec<f32>,
+}
+
+impl FeatureExtractor {
+    pub fn new(params: &FeatureParams) -> Self {
+        Self {
+            stft: PowerStft::new(params.n_fft, params.hop_length, params.win_length),
+            mel: MelFilterbank::new(
+                params.sample_rate,
+                params.n_fft,
+                params.n_mels,
+                params.fmin,
+                params.fmax,
+            ),
+            dct: Dct2::new(params.n_mels, params.n_mfcc),
+            power: vec![0.0; params.n_bins()],
+            params: params.clone(),
+        }
+    }
+
+    pub fn params(&self) -> &FeatureParams {
+        &self.params
+    }
+
+    /// Features of a whole 16 kHz clip. See [`Self::compute_into`] to reuse the output.
+    pub fn compute(&mut self, signal: &[f32]) -> Features {
+        let mut out = Features::default();
+        self.compute_into(signal, &mut out);
+        out
+    }
+
+    /// Features of a whole clip into `out`, reusing its allocations.
+    pub fn compute_into(&mut self, signal: &[f32], out: &mut Features) {
+        let n_frames = self.stft.n_frames(signal.len());
+        let (n_mels, n_mfcc) = (self.params.n_mels, self.params.n_mfcc);
+        out.n_frames = n_frames;
+        out.n_mels = n_mels;
+        out.n_mfcc = n_mfcc;
+        out.log_mel.resize(n_frames * n_mels, 0.0);
+        out.mfcc.resize(n_frames * n_mfcc, 0.0);
+
+        let mut peak_db = f32::NEG_INFINITY;
+        for t in 0..n_frames {
+            self.stft.power_frame_into(signal, t, &mut self.power);
+            let row = &mut out.log_mel[t * n_mels..(t + 1) * n_mels];
+            self.mel.apply_into(&self.power, row);
+            for v in row.iter_mut() {
+                *v = 10.0 * v.max(AMIN).log10();
+                peak_db = peak_db.max(*v);
+            }
+        }
+        // top_db is relative to the loudest bin of the whole clip, so it needs a second pass.
+        let floor = peak_db - self.params.db_top_db as f32;
+        for v in out.log_mel.iter_mut() {
+            *v = v.max(floor);
+        }
+        for t in 0..n_frames {
+            let (mel_row, mfcc_row) = (
+                &out.log_mel[t * n_mels..(t + 1) * n_mels],
+                &mut out.mfcc[t * n_mfcc..(t + 1) * n_mfcc],
+            );
+            self.dct.apply_into(mel_row, mfcc_row);
+        }
+    }
+}

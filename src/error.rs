@@ -1,0 +1,40 @@
+//! One error type for the whole pipeline. Every variant renders as one sentence a person
+//! understands; the CLI prints it on stderr and the page shows it in place.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SerError {
+    #[error("The file is empty.")]
+    Empty,
+    #[error("This is not an audio file: its content matches no audio format we read (WAV, FLAC, MP3, OGG/Vorbis).")]
+    NotAudio,
+    #[error("This audio uses a codec we cannot decode ({0}).")]
+    UnsupportedCodec(String),
+    #[error("The audio file is damaged or cut off: {0}.")]
+    Corrupt(String),
+    #[error("The file contains no audio samples.")]
+    NoAudio,
+    #[error("The sample rate {0} Hz is not supported: it must be between 8 kHz and 192 kHz.")]
+    UnsupportedSampleRate(u32),
+    #[error("The audio has {0} channels; at most {1} are supported.")]
+    TooManyChannels(usize, usize),
+    #[error("The audio contains invalid samples (NaN or infinity).")]
+    InvalidSamples,
+    #[error("The recording is silent: no speech found.")]
+    Silent,
+    #[error("The recording is too short: {got:.2} s, need at least {need:.1} s.")]
+    TooShort { got: f64, need: f64 },
+    #[error("There is too little sound in the recording: {got:.2} s after removing silence, need at least {need:.1} s.")]
+    TooLittleSpeech { got: f64, need: f64 },
+    #[error("The recording is too long: {got:.0} s, the limit is {limit:.0} s.")]
+    TooLong { got: f64, limit: f64 },
+    #[error("The model does not match this program's features: {0}.")]
+    ModelMismatch(String),
+    #[error("The emotion model could not be loaded: {0}.")]
+    ModelLoad(String),
+    #[error("The emotion model failed while analysing the audio: {0}.")]
+    Inference(String),
+}
+
+pub type Result<T> = std::result::Result<T, SerError>;

@@ -1,0 +1,126 @@
+//! The one pipeline both front doors use: decode → resample to 16 kHz → trim silence → features.
+
+use crate::audio::{decode_bytes, DecodeLimits, MonoResampler};
+use crate::dsp::trim::{concat_intervals, kept_intervals};
+use crate::dsp::{FeatureExtractor, FeatureParams, Features, Interval, SilenceParams};
+use crate::error::{Result, SerError};
+
+/// Below this peak level (-80 dBFS) a recording counts as silent, whatever its shape.
+const SILENCE_PEAK: f32 = 1e-4;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineOptions {
+    pub params: FeatureParams,
+    /// Trim silence at the edges (`librosa.effects.trim`). Off: use the whole file.
+    pub trim: bool,
+    /// Also cut inner pauses longer than this many seconds.
+    pub max_pause_s: Option<f64>,
+    /// The least audio, in seconds, worth analysing.
+    pub min_duration_s: f64,
+    pub limits: DecodeLimits,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        Self {
+            params: FeatureParams::default(),
+            trim: true,
+            max_pause_s: None,
+            min_duration_s: 0.5,
+            limits: DecodeLimits::default(),
+        }
+    }
+}
+
+impl PipelineOptions {
+    pub fn silence(&self) -> SilenceParams {
+        SilenceParams {
+            top_db: self.params.top_db,
+            frame_length: self.params.trim_frame_length,
+            hop_length: self.params.trim_hop_length,
+        }
+    }
+}
+
+/// What the pipeline found in one recording.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The whole recording at 16 kHz, for drawing.
+    pub signal: Vec<f32>,
+    pub sample_rate: u32,
+    /// The parts kept after silence removal, in samples of `signal`.
+    pub kept: Vec<Interval>,
+    /// Features of the kept audio, joined end to end.
+    pub features: Features,
+}
+
+impl Analysis {
+    pub fn duration_s(&self) -> f64 {
+        self.signal.len() as f64 / self.sample_rate as f64
+    }
+
+    pub fn kept_seconds(&self) -> Vec<[f64; 2]> {
+        self.kept.iter().map(|i| i.seconds(self.sample_rate)).collect()
+    }
+
+    /// The kept samples joined end to end: what the features were computed on.
+    pub fn kept_signal(&self) -> Vec<f32> {
+        concat_intervals(&self.signal, &self.kept)
+    }
+}
+
+/// Analyse an encoded file held in memory.
+pub fn analyse_bytes(bytes: &[u8], options: &PipelineOptions) -> Result<Analysis> {
+    let decoded = decode_bytes(bytes, &options.limits)?;
+    analyse_samples(&decoded.samples, decoded.sample_rate, options)
+}
+
+/// Analyse mono samples at any supported rate (from a microphone or the browser's decoder).
+pub fn analyse_samples(samples: &[f32], sample_rate: u32, options: &PipelineOptions) -> Result<Analysis> {
+    if samples.iter().any(|s| !s.is_finite()) {
+        return Err(SerError::InvalidSamples);
+    }
+    let duration = samples.len() as f64 / sample_rate.max(1) as f64;
+    if duration > options.limits.max_seconds {
+        return Err(SerError::TooLong { got: duration, limit: options.limits.max_seconds });
+    }
+    let target = options.params.sample_rate;
+    let signal = MonoResampler::new(sample_rate, target)?.process_all(samples)?;
+    let mut analysis = analyse_16k(signal, options)?;
+    analysis.sample_rate = target;
+    Ok(analysis)
+}
+
+/// Analyse a signal already at the analysis rate.
+pub fn analyse_16k(signal: Vec<f32>, options: &PipelineOptions) -> Result<Analysis> {
+    let sr = options.params.sample_rate;
+    let duration = signal.len() as f64 / sr as f64;
+    if duration < options.min_duration_s {
+        return Err(SerError::TooShort { got: duration, need: options.min_duration_s });
+    }
+    let peak = signal.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+    if peak < SILENCE_PEAK {
+        return Err(SerError::Silent);
+    }
+    let kept = if options.trim {
+        let max_pause = options.max_pause_s.map(|s| (s * sr as f64).round() as usize);
+        kept_intervals(&signal, &options.silence(), max_pause)
+    } else {
+        vec![Interval { start: 0, end: signal.len() }]
+    };
+    if kept.is_empty() {
+        return Err(SerError::Silent);
+    }
+    let kept_len: usize = kept.iter().map(Interval::len).sum();
+    let kept_s = kept_len as f64 / sr as f64;
+    if kept_s < options.min_duration_s {
+        return Err(SerError::TooLittleSpeech { got: kept_s, need: options.min_duration_s });
+    }
+    let mut extractor = FeatureExtractor::new(&options.params);
+    let features = if kept.len() == 1 {
+        extractor.compute(&signal[kept[0].start..kept[0].end])
+    } else {
+        extractor.compute(&concat_intervals(&signal, &kept))
+    };
+    Ok(Analysis { signal, sample_rate: sr, kept, features })
+}
