@@ -5,3 +5,6 @@ pub mod resample;
 
 pub use decode::{decode_bytes, decode_source, DecodeLimits, DecodedAudio, MonoDecoder};
 pub use resample::{resample, MonoResampler};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod augment;

@@ -10,6 +10,9 @@ use serde_json::json;
 
 use crate::pipeline::{analyse_bytes, PipelineOptions};
 
+pub mod export;
+pub mod manifest;
+
 #[derive(Parser)]
 #[command(
     name = "ser",
@@ -28,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the MFCCs and the parameters used to compute them, one JSON object per file.
     Features(FeaturesArgs),
+    /// Export features of every clip in a manifest (with optional augmented copies) for training.
+    Export(export::ExportArgs),
 }
 
 /// How silence is handled. Shared by every subcommand that reads audio.
@@ -152,5 +157,6 @@ pub fn main() -> ExitCode {
             };
             for_each_file(&args.files, |path| features_json(path, &options))
         }
+        Command::Export(args) => export::run(args),
     }
 }
