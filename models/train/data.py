@@ -1,0 +1,151 @@
+"""Loading the `ser export` output, the speaker-independent folds, sampling and batching."""
+
+import csv
+import json
+import os
+
+import numpy as np
+
+LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+LABEL_INDEX = {name: i for i, name in enumerate(LABELS)}
+
+# Speaker-independent 5-fold assignment over RAVDESS actors 01-20 (odd = male, even = female).
+# Fold k (1..5) tests on actors 4k-3, 4k-1 (male) and 4k-2, 4k (female); its validation actors
+# for early stopping are the first male and the first female actor of the next fold
+# (fold 5 wraps round to actors 01 and 02). Everything else (the other 14 RAVDESS actors,
+# all of TESS and all of SAVEE) is training data for that fold.
+N_FOLDS = 5
+
+
+def fold_test_actors(k):
+    return [4 * k - 3, 4 * k - 2, 4 * k - 1, 4 * k]
+
+
+def fold_val_actors(k):
+    nxt = k % N_FOLDS + 1
+    return fold_test_actors(nxt)[:2]
+
+
+# The final model holds out these two RAVDESS actors (1 male, 1 female) for early stopping.
+FINAL_VAL_ACTORS = [19, 20]
+
+
+def ravdess_speaker(actor):
+    return f"ravdess_{actor:02d}"
+
+
+class Export:
+    """Features written by `ser export`: item i has frames features[offsets[i]:offsets[i+1]]."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.features = np.load(os.path.join(folder, "features.npy"))
+        self.offsets = np.load(os.path.join(folder, "offsets.npy"))
+        with open(os.path.join(folder, "params.json")) as f:
+            self.params = json.load(f)
+        with open(os.path.join(folder, "items.csv"), newline="") as f:
+            self.items = list(csv.DictReader(f))
+        n = len(self.items)
+        assert len(self.offsets) == n + 1, (len(self.offsets), n)
+        self.speaker = np.array([r["speaker"] for r in self.items])
+        self.corpus = np.array([r["corpus"] for r in self.items])
+        self.copy = np.array([int(r["copy"]) for r in self.items])
+        self.label = np.array([LABEL_INDEX[r["emotion"]] for r in self.items])
+        self.path = np.array([r["path"] for r in self.items])
+        self.lengths = np.diff(self.offsets).astype(np.int64)
+        assert np.array_equal(self.lengths, [int(r["frames"]) for r in self.items])
+
+    def frames(self, i):
+        """[T, 40] float32 frames of item i."""
+        return self.features[self.offsets[i]:self.offsets[i + 1]]
+
+    def select(self, speakers, originals_only=False):
+        m = np.isin(self.speaker, list(speakers))
+        if originals_only:
+            m &= self.copy == 0
+        return np.nonzero(m)[0]
+
+    def norm_stats(self, idx):
+        """Per-coefficient mean and std over every frame of the items `idx`."""
+        total = np.zeros(40, np.float64)
+        total_sq = np.zeros(40, np.float64)
+        count = 0
+        for i in idx:
+            x = self.frames(i).astype(np.float64)
+            total += x.sum(0)
+            total_sq += (x * x).sum(0)
+            count += len(x)
+        mean = total / count
+        std = np.sqrt(np.maximum(total_sq / count - mean * mean, 1e-12))
+        return mean.astype(np.float32), std.astype(np.float32)
+
+
+def sampling_weights(corpus, label, corpus_share):
+    """Per-item sampling weights: each corpus gets its share, then classes are balanced overall.
+
+    Within a corpus every class it has gets the same mass; the result is reweighted so the
+    overall class distribution is uniform (calm exists only in RAVDESS, so calm draws come
+    entirely from RAVDESS)."""
+    w = np.zeros(len(label), np.float64)
+    for c, share in corpus_share.items():
+        mc = corpus == c
+        if not mc.any():
+            continue
+        classes = np.unique(label[mc])
+        for y in classes:
+            m = mc & (label == y)
+            w[m] = share / len(classes) / m.sum()
+    p_class = np.array([w[label == y].sum() for y in range(len(LABELS))])
+    p_class /= p_class.sum()
+    for y in range(len(LABELS)):
+        if p_class[y] > 0:
+            w[label == y] *= (1.0 / len(LABELS)) / p_class[y]
+    return w / w.sum()
+
+
+def make_batches(lengths, n_draws, batch_size, rng, weights, window):
+    """Draws n_draws items (with replacement, by `weights`) and groups them into batches of
+    similar (cropped) length, so little padding is needed. Returns a list of index arrays."""
+    drawn = rng.choice(len(weights), size=n_draws, replace=True, p=weights)
+    chunk = batch_size * 16
+    batches = []
+    for s in range(0, n_draws, chunk):
+        part = drawn[s:s + chunk]
+        part = part[np.argsort(np.minimum(lengths[part], window), kind="stable")]
+        for b in range(0, len(part), batch_size):
+            batches.append(part[b:b + batch_size])
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+def build_batch(export, idx, window, rng, mean, std):
+    """Random crops of at most `window` frames, normalised, zero-padded: ([B, 40, L], lengths)."""
+    lens = np.minimum(export.lengths[idx], window)
+    L = int(lens.max())
+    x = np.zeros((len(idx), 40, L), np.float32)
+    for j, i in enumerate(idx):
+        T = export.lengths[i]
+        n = lens[j]
+        start = rng.integers(0, T - n + 1)
+        crop = export.frames(i)[start:start + n]
+        x[j, :, :n] = ((crop - mean) / std).T
+    return x, lens
+
+
+def spec_augment(x, lens, rng, n_freq=2, max_f=6, n_time=2, max_t_frac=0.1):
+    """SpecAugment on normalised features (masked values set to 0 = the training mean)."""
+    B = x.shape[0]
+    for b in range(B):
+        for _ in range(n_freq):
+            f = rng.integers(0, max_f + 1)
+            if f:
+                f0 = rng.integers(0, 40 - f + 1)
+                x[b, f0:f0 + f, :] = 0.0
+        n = int(lens[b])
+        max_t = max(1, int(n * max_t_frac))
+        for _ in range(n_time):
+            t = rng.integers(0, max_t + 1)
+            if t:
+                t0 = rng.integers(0, n - t + 1)
+                x[b, :, t0:t0 + t] = 0.0
+    return x

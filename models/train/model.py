@@ -1,0 +1,65 @@
+"""The ser_cnn network: a small 1-D CNN over time with global average pooling.
+
+The MFCC coefficients are the input channels and the convolutions run along time, so the
+network accepts any number of frames T. The exported graph is
+
+    mfcc [1, 40, T] -> (x - mean) / std -> 4 x (Conv1d + BatchNorm + ReLU [+ MaxPool /2])
+                    -> mean over time -> Linear -> Softmax -> probabilities [1, 8]
+
+Training feeds padded batches with a length vector so the pooling can ignore the padding;
+the exported (inference) path pools over all frames, i.e. one forward pass per whole clip.
+"""
+
+import torch
+from torch import nn
+
+N_MFCC = 40
+N_CLASSES = 8
+
+
+class SerCnn(nn.Module):
+    def __init__(self, widths=(64, 128, 128, 192), kernels=(5, 5, 3, 3), dropout=0.3):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(1, N_MFCC, 1))
+        self.register_buffer("inv_std", torch.ones(1, N_MFCC, 1))
+        layers = []
+        c_in = N_MFCC
+        self.n_pools = 0
+        for i, (w, k) in enumerate(zip(widths, kernels)):
+            layers += [nn.Conv1d(c_in, w, k, padding=k // 2, bias=False), nn.BatchNorm1d(w), nn.ReLU()]
+            if i < len(widths) - 1:
+                layers.append(nn.MaxPool1d(2))
+                self.n_pools += 1
+            c_in = w
+        self.body = nn.Sequential(*layers)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(c_in, N_CLASSES)
+
+    def set_norm(self, mean, std):
+        self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32).view(1, N_MFCC, 1))
+        self.inv_std.copy_(1.0 / torch.as_tensor(std, dtype=torch.float32).view(1, N_MFCC, 1))
+
+    def normalize(self, x):
+        return (x - self.mean) * self.inv_std
+
+    def logits_normalized(self, z, lengths=None):
+        """Logits from already-normalised features z [B, 40, T]; `lengths` (frames) masks padding."""
+        h = self.body(z)
+        if lengths is None:
+            pooled = h.mean(dim=2)
+        else:
+            valid = lengths.clone()
+            for _ in range(self.n_pools):
+                valid = torch.div(valid, 2, rounding_mode="floor")
+            valid = valid.clamp(min=1)
+            mask = (torch.arange(h.shape[2], device=h.device)[None, :] < valid[:, None]).to(h.dtype)
+            pooled = (h * mask[:, None, :]).sum(dim=2) / valid[:, None].to(h.dtype)
+        return self.head(self.dropout(pooled))
+
+    def forward(self, mfcc):
+        """Inference path (what goes to ONNX): raw MFCC [B, 40, T] -> probabilities [B, 8]."""
+        return torch.softmax(self.logits_normalized(self.normalize(mfcc)), dim=1)
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,462 @@
+"""ser_cnn trainer: feature export through the Rust core, speaker-independent 5-fold CV on
+RAVDESS, final model, ONNX + sidecar, reference fixture, figures and results.
+
+One command (from the repository root) does everything; see models/train/README.md:
+
+    .venv/bin/python models/train/train.py
+
+Training features are exported by `target/release/ser export` (never computed in Python), so
+the model sees exactly the MFCCs the Rust core computes at inference time.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from data import (  # noqa: E402
+    FINAL_VAL_ACTORS,
+    LABELS,
+    N_FOLDS,
+    Export,
+    build_batch,
+    fold_test_actors,
+    fold_val_actors,
+    make_batches,
+    ravdess_speaker,
+    sampling_weights,
+    spec_augment,
+)
+from metrics import confusion, figures, mean_std  # noqa: E402
+from model import SerCnn, count_parameters  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+MODELS = os.path.join(REPO, "models")
+DATA_ROOT = "/work/shared/data"
+VERSION = "1.0.0"
+LICENCE = (
+    "Trained on RAVDESS (CC BY-NC-SA 4.0), TESS (CC BY-NC-ND 4.0) and SAVEE (research use only): "
+    "non-commercial use only."
+)
+# Share of the training draws per corpus (classes are then balanced overall, see data.py).
+CORPUS_SHARE = {"ravdess": 0.5, "tess": 0.25, "savee": 0.25}
+
+
+def log(msg, fh=None):
+    line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+    print(line, flush=True)
+    if fh is not None:
+        fh.write(line + "\n")
+        fh.flush()
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def run_export(args):
+    out = os.path.join(args.work, f"features_mfcc_c{args.copies}_s{args.export_seed}")
+    done = os.path.join(out, "params.json")
+    if os.path.exists(done) and not args.reexport:
+        log(f"features: reusing {out}")
+        return out
+    ser = args.ser
+    if not os.path.exists(ser):
+        log("building the ser binary (cargo build --release)")
+        subprocess.run(["cargo", "build", "--release", "--bin", "ser"], cwd=REPO, check=True)
+    os.makedirs(out, exist_ok=True)
+    cmd = [ser, "export", "--manifest", args.manifest, "--root", args.data_root, "--out", out,
+           "--feature", "mfcc", "--copies", str(args.copies), "--seed", str(args.export_seed)]
+    log("features: " + " ".join(cmd))
+    subprocess.run(cmd, check=True)
+    return out
+
+
+# ----------------------------------------------------------------------------- training
+
+
+@torch.no_grad()
+def predict_clips(model, export, idx):
+    """Whole-clip protocol: one forward pass per clip over all its frames. Returns [n, 8]."""
+    model.eval()
+    out = np.zeros((len(idx), len(LABELS)), np.float32)
+    for j, i in enumerate(idx):
+        x = torch.from_numpy(np.ascontiguousarray(export.frames(i).T))[None]
+        out[j] = model(x)[0].numpy()
+    return out
+
+
+def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag):
+    t0 = time.time()
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tr = export.select(train_speakers)
+    va = export.select(val_speakers, originals_only=True)
+    mean, std = export.norm_stats(tr)
+    model = SerCnn()
+    model.set_norm(mean, std)
+    weights = sampling_weights(export.corpus[tr], export.label[tr], CORPUS_SHARE)
+    n_originals = int((export.copy[tr] == 0).sum())
+    draws = args.draws if args.draws else n_originals
+    steps_per_epoch = (draws + args.batch - 1) // args.batch
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch + 16, pct_start=0.2)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
+    lengths = export.lengths[tr]
+    labels = export.label[tr]
+    best = (-1.0, 0.0, -1, None)
+    history = []
+    log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
+        f"{draws} draws/epoch, {args.epochs} epochs", logfh)
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        batches = make_batches(lengths, draws, args.batch, rng, weights, args.window)
+        total, correct, loss_sum = 0, 0, 0.0
+        for b in batches:
+            x, lens = build_batch(export, tr[b], args.window, rng, mean, std)
+            if args.specaug:
+                x = spec_augment(x, lens, rng)
+            y = torch.from_numpy(labels[b])
+            logits = model.logits_normalized(torch.from_numpy(x), torch.from_numpy(lens))
+            loss = loss_fn(logits, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += float(loss) * len(b)
+            correct += int((logits.argmax(1) == y).sum())
+            total += len(b)
+        p = predict_clips(model, export, va)
+        vf = figures(confusion(export.label[va], p.argmax(1)))
+        vloss = float(-np.log(np.maximum(p[np.arange(len(va)), export.label[va]], 1e-9)).mean())
+        history.append({"epoch": epoch, "train_loss": loss_sum / total, "train_acc": correct / total,
+                        "val_uar": vf["uar"], "val_acc": vf["accuracy"], "val_loss": vloss})
+        if epoch >= args.min_epoch and (vf["uar"], -vloss) > (best[0], best[1]):
+            best = (vf["uar"], -vloss, epoch, {k: v.clone() for k, v in model.state_dict().items()})
+        log(f"{tag} epoch {epoch:2d}: train loss {loss_sum / total:.3f} acc {correct / total:.3f} | "
+            f"val loss {vloss:.3f} acc {vf['accuracy']:.3f} UAR {vf['uar']:.3f} "
+            f"({time.time() - t0:.0f}s)", logfh)
+    model.load_state_dict(best[3])
+    model.eval()
+    secs = time.time() - t0
+    log(f"{tag}: selected epoch {best[2]} (val UAR {best[0]:.3f}), {secs:.0f}s", logfh)
+    return model, {"best_epoch": best[2], "val_uar": best[0], "train_seconds": secs, "history": history}
+
+
+# ----------------------------------------------------------------------------- ONNX + sidecar
+
+
+def export_onnx(model, path):
+    import onnx
+
+    model.eval()
+    dummy = torch.zeros(1, 40, 300)
+    torch.onnx.export(
+        model, (dummy,), path, input_names=["mfcc"], output_names=["probabilities"],
+        dynamic_axes={"mfcc": {2: "T"}}, opset_version=17, dynamo=False, do_constant_folding=True)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    ops = sorted({n.op_type for n in m.graph.node})
+    return ops
+
+
+def ort_session(path):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def ort_predict(sess, export, idx):
+    out = np.zeros((len(idx), len(LABELS)), np.float32)
+    for j, i in enumerate(idx):
+        x = np.ascontiguousarray(export.frames(i).T)[None]
+        out[j] = sess.run(["probabilities"], {"mfcc": x})[0][0]
+    return out
+
+
+def check_onnx(path, model, T_values=(50, 80, 150, 300, 421, 1000)):
+    """The graph must run in onnxruntime for several T and agree with PyTorch."""
+    sess = ort_session(path)
+    g = torch.Generator().manual_seed(0)
+    worst = 0.0
+    for T in T_values:
+        x = torch.randn(1, 40, T, generator=g) / model.inv_std + model.mean
+        with torch.no_grad():
+            ref = model(x).numpy()
+        got = sess.run(["probabilities"], {"mfcc": x.numpy()})[0]
+        assert got.shape == (1, 8), got.shape
+        assert abs(float(got.sum()) - 1.0) < 1e-4
+        worst = max(worst, float(np.abs(got - ref).max()))
+    assert worst < 1e-4, worst
+    return worst
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def write_sidecar(path, onnx_path, model, export, args, cv_summary, extra=None):
+    side = {
+        "name": "ser_cnn",
+        "version": VERSION,
+        "labels": LABELS,
+        "feature": "mfcc",
+        "feature_params": export.params["feature_params"],
+        "trim": True,
+        "window_s": args.window / 100.0,
+        "hop_s": args.window / 200.0,
+        "trained": datetime.date.today().isoformat(),
+        "onnx_sha256": sha256(onnx_path),
+        "parameters": count_parameters(model),
+        "cv": cv_summary,
+        "licence": LICENCE,
+    }
+    if extra:
+        side.update(extra)
+    with open(path, "w") as f:
+        json.dump(side, f, indent=2)
+        f.write("\n")
+
+
+def cv_summary_of(fold_results):
+    if not fold_results:
+        return None
+    s = {}
+    for key in ("accuracy", "uar", "macro_f1"):
+        ms = mean_std([r[key] for r in fold_results])
+        s[key] = f"{ms['mean']:.3f} ± {ms['std']:.3f}"
+        s[key + "_mean"] = round(ms["mean"], 4)
+        s[key + "_std"] = round(ms["std"], 4)
+    s["protocol"] = ("speaker-independent 5-fold CV on RAVDESS actors 01-20 (4 test actors per fold, "
+                     "2 male + 2 female), whole-clip prediction on the original trimmed clips")
+    return s
+
+
+# ----------------------------------------------------------------------------- fixture
+
+
+def write_reference(onnx_path, export, out_path, T_values=(80, 150, 300, 421)):
+    """Real MFCC frames (crops of original RAVDESS/TESS/SAVEE clips) and onnxruntime's output."""
+    sess = ort_session(onnx_path)
+    originals = np.nonzero(export.copy == 0)[0]
+    cases = []
+    for T in T_values:
+        cand = [i for i in originals if export.lengths[i] >= T]
+        # the first clip of a fixed corpus order that is long enough; crop its first T frames
+        i = sorted(cand, key=lambda i: (export.corpus[i] != "ravdess", export.path[i]))[0]
+        # 4 decimals keep the JSON small; the rounded values are exactly what onnxruntime is given
+        frames = np.array([[round(float(v), 4) for v in row] for row in export.frames(i)[:T]], np.float64)
+        frames = np.ascontiguousarray(frames.astype(np.float32))
+        prob = sess.run(["probabilities"], {"mfcc": np.ascontiguousarray(frames.T)[None]})[0][0]
+        cases.append({
+            "name": f"{export.path[i]}[0:{T}]",
+            "T": T,
+            "mfcc": [[round(float(v), 4) for v in row] for row in frames],
+            "probabilities": [float(v) for v in prob],
+        })
+    ref = {
+        "model": "ser_cnn.onnx",
+        "onnx_sha256": sha256(onnx_path),
+        "layout": ("mfcc is frame-major [T][40] (one list of 40 MFCC coefficients per 10 ms frame); "
+                   "the model input is its transpose with a batch axis, [1, 40, T]"),
+        "labels": LABELS,
+        "tolerance": 1e-4,
+        "source": "onnxruntime CPUExecutionProvider on models/ser_cnn.onnx",
+        "cases": cases,
+    }
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "w") as f:
+        json.dump(ref, f)
+        f.write("\n")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", default=os.path.join(HERE, "work"))
+    ap.add_argument("--ser", default=os.path.join(REPO, "target", "release", "ser"))
+    ap.add_argument("--manifest", default=os.path.join(DATA_ROOT, "manifest.csv"))
+    ap.add_argument("--data-root", default=DATA_ROOT)
+    ap.add_argument("--copies", type=int, default=4, help="augmented copies per clip in the export")
+    ap.add_argument("--export-seed", type=int, default=0)
+    ap.add_argument("--reexport", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--min-epoch", type=int, default=6, help="first epoch eligible for selection")
+    ap.add_argument("--draws", type=int, default=0, help="training draws per epoch (0: one per original clip)")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--wd", type=float, default=1e-2)
+    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--window", type=int, default=300, help="training crop length in frames (10 ms)")
+    ap.add_argument("--no-specaug", dest="specaug", action="store_false")
+    ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
+    ap.add_argument("--no-final", dest="final", action="store_false")
+    ap.add_argument("--threads", type=int, default=2)
+    return ap.parse_args()
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    np.random.seed(args.seed)
+    t_start = time.time()
+    os.makedirs(args.work, exist_ok=True)
+    os.makedirs(os.path.join(MODELS, "cv"), exist_ok=True)
+    feat_dir = run_export(args)
+    export = Export(feat_dir)
+    log(f"features: {len(export.items)} items, {export.features.shape[0]} frames")
+
+    folds = [int(k) for k in args.folds.split(",") if k.strip()]
+    all_speakers = sorted(set(export.speaker))
+    cv_log_path = os.path.join(HERE, "cv_log.txt")
+    fold_results = []
+    logfh = open(cv_log_path, "w") if folds else None
+    if logfh:
+        log(f"ser_cnn CV run, args: {vars(args)}", logfh)
+    for k in folds:
+        test = [ravdess_speaker(a) for a in fold_test_actors(k)]
+        val = [ravdess_speaker(a) for a in fold_val_actors(k)]
+        train_sp = [s for s in all_speakers if s not in test and s not in val]
+        log(f"fold {k}: test {test}, val {val}", logfh)
+        model, info = train_model(export, train_sp, val, args, args.seed * 100 + k, logfh, f"fold {k}")
+        te = export.select(test, originals_only=True)
+        onnx_path = os.path.join(args.work, f"fold{k}.onnx")
+        export_onnx(model, onnx_path)
+        check_onnx(onnx_path, model)
+        # The reported figures are onnxruntime's, one forward pass per whole original clip.
+        p_ort = ort_predict(ort_session(onnx_path), export, te)
+        p_torch = predict_clips(model, export, te)
+        assert np.abs(p_ort - p_torch).max() < 1e-4, np.abs(p_ort - p_torch).max()
+        cm = confusion(export.label[te], p_ort.argmax(1))
+        fig = figures(cm)
+        res = {"fold": k, "test_speakers": test, "val_speakers": val, **fig,
+               "confusion": cm.tolist(), "best_epoch": info["best_epoch"], "val_uar": info["val_uar"],
+               "train_seconds": round(info["train_seconds"], 1), "history": info["history"]}
+        fold_results.append(res)
+        log(f"fold {k} TEST ({len(te)} clips): accuracy {fig['accuracy']:.4f} UAR {fig['uar']:.4f} "
+            f"macro-F1 {fig['macro_f1']:.4f}", logfh)
+        for lab in LABELS:
+            pc = fig["per_class"][lab]
+            log(f"  {lab:9s} P {pc['precision']:.3f} R {pc['recall']:.3f} F1 {pc['f1']:.3f} n {pc['support']}", logfh)
+        log(f"  confusion (rows true, cols pred, order {LABELS}):", logfh)
+        for row in cm:
+            log("    " + " ".join(f"{v:3d}" for v in row), logfh)
+        if k == 1:
+            ship_fold(model, onnx_path, export, args, fig, test, val, info)
+
+    cv_summary = cv_summary_of(fold_results) if len(fold_results) == N_FOLDS else None
+    if fold_results:
+        write_cv_results(fold_results, args, logfh)
+    if logfh:
+        logfh.close()
+
+    if args.final:
+        val = [ravdess_speaker(a) for a in FINAL_VAL_ACTORS]
+        train_sp = [s for s in all_speakers if s not in val]
+        model, info = train_model(export, train_sp, val, args, args.seed * 100 + 99, None, "final")
+        onnx_path = os.path.join(MODELS, "ser_cnn.onnx")
+        ops = export_onnx(model, onnx_path)
+        worst = check_onnx(onnx_path, model)
+        if cv_summary is None:
+            old = os.path.join(MODELS, "cv_results.json")
+            if os.path.exists(old):
+                with open(old) as f:
+                    cv_summary = json.load(f).get("summary_short")
+        write_sidecar(os.path.join(MODELS, "ser_cnn.json"), onnx_path, model, export, args, cv_summary,
+                      {"final_val_speakers": val, "final_best_epoch": info["best_epoch"],
+                       "final_val_uar": round(info["val_uar"], 4)})
+        write_reference(onnx_path, export, os.path.join(REPO, "tests", "fixtures", "model", "reference.json"))
+        log(f"final: {onnx_path} ({os.path.getsize(onnx_path)} bytes, {count_parameters(model)} parameters, "
+            f"ops {ops}, torch-vs-ort max diff {worst:.2e})")
+    if fold_results:
+        import report
+
+        report.make_figures(os.path.join(MODELS, "cv_results.json"), MODELS)
+    log(f"total wall time {time.time() - t_start:.0f}s")
+
+
+def ship_fold(model, onnx_path, export, args, fig, test, val, info):
+    import shutil
+
+    dst = os.path.join(MODELS, "cv", "fold1.onnx")
+    shutil.copyfile(onnx_path, dst)
+    write_sidecar(os.path.join(MODELS, "cv", "fold1.json"), dst, model, export, args, None, {
+        "fold": 1,
+        "test_speakers": test,
+        "val_speakers": val,
+        "accuracy": round(fig["accuracy"], 6),
+        "uar": round(fig["uar"], 6),
+        "macro_f1": round(fig["macro_f1"], 6),
+        "n_test_clips": fig["n"],
+        "best_epoch": info["best_epoch"],
+    })
+    import csv
+
+    with open(args.manifest, newline="") as f:
+        rows = list(csv.reader(f))
+    with open(os.path.join(MODELS, "cv", "fold1_test.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(rows[0])
+        col = rows[0].index("speaker")
+        w.writerows(r for r in rows[1:] if r[col] in test)
+
+
+def write_cv_results(fold_results, args, logfh):
+    summed = np.sum([r["confusion"] for r in fold_results], axis=0)
+    pooled = figures(summed)
+    summary = {key: mean_std([r[key] for r in fold_results]) for key in ("accuracy", "uar", "macro_f1")}
+    per_class_mean = {
+        lab: {m: mean_std([r["per_class"][lab][m] for r in fold_results]) for m in ("precision", "recall", "f1")}
+        for lab in LABELS
+    }
+    out = {
+        "model": "ser_cnn",
+        "labels": LABELS,
+        "protocol": {
+            "folds": {str(r["fold"]): {"test": r["test_speakers"], "val": r["val_speakers"]} for r in fold_results},
+            "description": ("speaker-independent 5-fold CV over RAVDESS actors 01-20: fold k tests actors "
+                            "4k-3..4k (2 male + 2 female), validates (early stopping) on the first male and "
+                            "female actor of the next fold, trains on the other 14 actors plus all TESS and "
+                            "SAVEE; test figures are onnxruntime's whole-clip predictions (one forward pass "
+                            "per original trimmed clip, all frames); std is the sample std over folds"),
+        },
+        "summary": summary,
+        "summary_short": cv_summary_of(fold_results) if len(fold_results) == N_FOLDS else None,
+        "per_class_mean_over_folds": per_class_mean,
+        "pooled": pooled,
+        "summed_confusion": summed.tolist(),
+        "folds": fold_results,
+        "args": vars(args),
+    }
+    with open(os.path.join(MODELS, "cv_results.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    log("CV SUMMARY (mean ± sample std over folds): " + ", ".join(
+        f"{k} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in summary.items()), logfh)
+    log(f"pooled over folds: accuracy {pooled['accuracy']:.4f} UAR {pooled['uar']:.4f} "
+        f"macro-F1 {pooled['macro_f1']:.4f}", logfh)
+    log(f"summed confusion (rows true, cols pred, order {LABELS}):", logfh)
+    for row in summed:
+        log("    " + " ".join(f"{v:4d}" for v in row), logfh)
+
+
+if __name__ == "__main__":
+    main()
