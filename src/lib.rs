@@ -6,6 +6,7 @@
 pub mod audio;
 pub mod dsp;
 pub mod error;
+pub mod model;
 pub mod pipeline;
 
 pub use error::{Result, SerError};

@@ -12,6 +12,7 @@ use crate::pipeline::{analyse_bytes, PipelineOptions};
 
 pub mod export;
 pub mod manifest;
+pub mod predict;
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +32,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the MFCCs and the parameters used to compute them, one JSON object per file.
     Features(FeaturesArgs),
+    /// Predict the emotion of each file: one JSON line per file.
+    Predict(predict::PredictArgs),
+    /// Score the model on a manifest of labelled clips: accuracy, UAR, macro-F1, confusion matrix.
+    Eval(predict::EvalArgs),
     /// Export features of every clip in a manifest (with optional augmented copies) for training.
     Export(export::ExportArgs),
 }
@@ -158,5 +163,7 @@ pub fn main() -> ExitCode {
             for_each_file(&args.files, |path| features_json(path, &options))
         }
         Command::Export(args) => export::run(args),
+        Command::Predict(args) => predict::run_predict(args),
+        Command::Eval(args) => predict::run_eval(args),
     }
 }

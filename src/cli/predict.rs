@@ -1,0 +1,169 @@
+//! `ser predict` and `ser eval`: the shipped model (embedded in the binary) or `--model PATH`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use super::manifest::{default_root, read_manifest};
+use super::{for_each_file, read_input, SilenceArgs};
+use crate::model::metrics::{score, Metrics};
+use crate::model::{EmotionModel, Report};
+use crate::pipeline::{analyse_bytes, PipelineOptions};
+
+/// The shipped model, so `ser` works from any folder.
+pub const EMBEDDED_ONNX: &[u8] = include_bytes!("../../models/ser_cnn.onnx");
+pub const EMBEDDED_SIDECAR: &str = include_str!("../../models/ser_cnn.json");
+
+#[derive(Args, Clone)]
+pub struct ModelArgs {
+    /// Use this ONNX model instead of the built-in one. Its description is read from the
+    /// same path with a .json extension.
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    pub fn load(&self) -> Result<EmotionModel, String> {
+        match &self.model {
+            None => EmotionModel::from_bytes(EMBEDDED_ONNX, EMBEDDED_SIDECAR).map_err(|e| e.to_string()),
+            Some(path) => {
+                let onnx = read_input(path)?;
+                let sidecar_path = path.with_extension("json");
+                let sidecar = std::fs::read_to_string(&sidecar_path).map_err(|e| {
+                    format!("{}: cannot read the model's description ({e}).", sidecar_path.display())
+                })?;
+                EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| format!("{}: {e}", path.display()))
+            }
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct PredictArgs {
+    /// Audio files to classify.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub silence: SilenceArgs,
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Manifest CSV with the columns of ../shared/data/manifest.csv (path and emotion are needed).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// Folder the manifest's paths are relative to (default: the manifest's folder).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Print the figures as one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn analyse_file(model: &EmotionModel, path: &Path, options: &PipelineOptions) -> Result<Report, String> {
+    let bytes = read_input(path)?;
+    let analysis = analyse_bytes(&bytes, options).map_err(|e| format!("{}: {e}", path.display()))?;
+    Report::new(model, &analysis).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn options_for(model: &EmotionModel, silence: &SilenceArgs) -> Result<PipelineOptions, String> {
+    let mut options = silence.options()?;
+    options.params = model.info().feature_params.clone();
+    Ok(options)
+}
+
+pub fn run_predict(args: PredictArgs) -> ExitCode {
+    let model = match args.model.load() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = match options_for(&model, &args.silence) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    for_each_file(&args.files, |path| {
+        analyse_file(&model, path, &options).map(|r| r.to_json(&path.display().to_string()))
+    })
+}
+
+fn print_table(m: &Metrics, skipped: usize) {
+    println!("clips: {}  (skipped, unreadable: {skipped})", m.n);
+    println!("accuracy: {:.4}", m.accuracy);
+    println!("UAR:      {:.4}", m.uar);
+    println!("macro-F1: {:.4}", m.macro_f1);
+    println!();
+    println!("{:<10} {:>8} {:>9} {:>7} {:>7}", "class", "support", "precision", "recall", "F1");
+    for c in &m.per_class {
+        println!("{:<10} {:>8} {:>9.3} {:>7.3} {:>7.3}", c.label, c.support, c.precision, c.recall, c.f1);
+    }
+    println!();
+    println!("confusion matrix (rows: true, columns: predicted)");
+    print!("{:<10}", "");
+    for l in &m.labels {
+        print!(" {:>5.5}", l);
+    }
+    println!();
+    for (label, row) in m.labels.iter().zip(&m.confusion) {
+        print!("{:<10}", label);
+        for v in row {
+            print!(" {v:>5}");
+        }
+        println!();
+    }
+}
+
+pub fn run_eval(args: EvalArgs) -> ExitCode {
+    let model = match args.model.load() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let rows = match read_manifest(&args.manifest) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let root = default_root(&args.manifest, args.root.as_deref());
+    let options = PipelineOptions { params: model.info().feature_params.clone(), ..PipelineOptions::default() };
+    let mut pairs = Vec::with_capacity(rows.len());
+    let mut skipped = 0;
+    for row in &rows {
+        match analyse_file(&model, &row.resolve(&root), &options) {
+            Ok(report) => pairs.push((row.emotion.clone(), report.whole.emotion().to_string())),
+            Err(e) => {
+                skipped += 1;
+                eprintln!("skipped {e}");
+            }
+        }
+    }
+    if pairs.is_empty() {
+        eprintln!("{}: none of the listed clips could be analysed.", args.manifest.display());
+        return ExitCode::FAILURE;
+    }
+    let metrics = score(model.labels(), &pairs);
+    if args.json {
+        let mut value = serde_json::to_value(&metrics).unwrap_or_default();
+        value["skipped"] = json!(skipped);
+        value["model"] = json!(format!("{} {}", model.info().name, model.info().version));
+        println!("{value}");
+    } else {
+        print_table(&metrics, skipped);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,200 @@
+//! The emotion CNN: an ONNX graph run by tract, described by a JSON sidecar.
+//!
+//! The sidecar names the labels in output order and the exact feature parameters the model
+//! was trained on. Loading refuses a model whose parameters differ from the ones this crate
+//! computes, or whose bytes do not match the sidecar's sha256.
+
+pub mod metrics;
+mod report;
+
+pub use report::{Report, Segment};
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tract_onnx::prelude::*;
+
+use crate::dsp::{FeatureParams, Features};
+use crate::error::{Result, SerError};
+
+/// The model's sidecar (`models/<name>.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub version: String,
+    pub labels: Vec<String>,
+    pub feature: String,
+    pub feature_params: FeatureParams,
+    #[serde(default = "default_true")]
+    pub trim: bool,
+    /// Clips with more kept audio than this get a timeline of windows.
+    pub window_s: f64,
+    /// Step between timeline windows.
+    pub hop_s: f64,
+    #[serde(default)]
+    pub trained: String,
+    pub onnx_sha256: String,
+    #[serde(default)]
+    pub licence: String,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Probabilities over the model's labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub labels: Arc<Vec<String>>,
+    pub probabilities: Vec<f32>,
+}
+
+impl Prediction {
+    pub fn best_index(&self) -> usize {
+        let mut best = 0;
+        for (i, &p) in self.probabilities.iter().enumerate() {
+            if p > self.probabilities[best] {
+                best = i;
+            }
+        }
+        best
+    }
+
+    pub fn emotion(&self) -> &str {
+        &self.labels[self.best_index()]
+    }
+
+    pub fn confidence(&self) -> f32 {
+        self.probabilities[self.best_index()]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
+        self.labels.iter().map(String::as_str).zip(self.probabilities.iter().copied())
+    }
+}
+
+type Plan = Arc<TypedRunnableModel>;
+
+pub struct EmotionModel {
+    info: ModelInfo,
+    labels: Arc<Vec<String>>,
+    plan: Plan,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks a sidecar against the features this crate computes.
+pub fn check_compatible(info: &ModelInfo, ours: &FeatureParams) -> Result<()> {
+    if info.feature != "mfcc" {
+        return Err(SerError::ModelMismatch(format!(
+            "it expects '{}' features, but this program computes 'mfcc'",
+            info.feature
+        )));
+    }
+    let theirs = serde_json::to_value(&info.feature_params).unwrap_or_default();
+    let mine = serde_json::to_value(ours).unwrap_or_default();
+    if let (Some(t), Some(m)) = (theirs.as_object(), mine.as_object()) {
+        for (key, value) in m {
+            if t.get(key) != Some(value) {
+                return Err(SerError::ModelMismatch(format!(
+                    "it was trained with {key} = {}, but this program uses {value}",
+                    t.get(key).map_or("nothing".to_string(), |v| v.to_string())
+                )));
+            }
+        }
+    }
+    if info.labels.is_empty() {
+        return Err(SerError::ModelMismatch("its description lists no labels".into()));
+    }
+    if !(info.window_s > 0.0 && info.hop_s > 0.0) {
+        return Err(SerError::ModelMismatch("its window length is not positive".into()));
+    }
+    Ok(())
+}
+
+impl EmotionModel {
+    /// Loads a model from its ONNX bytes and sidecar JSON.
+    pub fn from_bytes(onnx: &[u8], sidecar_json: &str) -> Result<Self> {
+        let info: ModelInfo = serde_json::from_str(sidecar_json)
+            .map_err(|e| SerError::ModelLoad(format!("its description file is not valid ({e})")))?;
+        check_compatible(&info, &FeatureParams::default())?;
+        if sha256_hex(onnx) != info.onnx_sha256.to_ascii_lowercase() {
+            return Err(SerError::ModelMismatch(
+                "the model file is not the one its description was written for (sha256 differs)".into(),
+            ));
+        }
+        let n_mfcc = info.feature_params.n_mfcc;
+        let plan = load_plan(onnx, n_mfcc).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
+        let labels = Arc::new(info.labels.clone());
+        let model = Self { info, labels, plan };
+        // One probe run catches a graph whose output does not fit the labels.
+        let probe = model.run(&vec![0.0; 60 * n_mfcc], 60)?;
+        if probe.probabilities.len() != model.labels.len() {
+            return Err(SerError::ModelMismatch(format!(
+                "it outputs {} values for {} labels",
+                probe.probabilities.len(),
+                model.labels.len()
+            )));
+        }
+        Ok(model)
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Frames in one timeline window.
+    pub fn window_frames(&self) -> usize {
+        let p = &self.info.feature_params;
+        (self.info.window_s * p.sample_rate as f64 / p.hop_length as f64).round() as usize
+    }
+
+    pub fn hop_frames(&self) -> usize {
+        let p = &self.info.feature_params;
+        ((self.info.hop_s * p.sample_rate as f64 / p.hop_length as f64).round() as usize).max(1)
+    }
+
+    /// Runs the model on frame-major MFCCs (`n_frames` rows of `n_mfcc`).
+    pub fn run(&self, mfcc: &[f32], n_frames: usize) -> Result<Prediction> {
+        let n_mfcc = self.info.feature_params.n_mfcc;
+        if n_frames == 0 || mfcc.len() != n_frames * n_mfcc {
+            return Err(SerError::Inference(format!(
+                "expected {n_frames} frames of {n_mfcc} coefficients"
+            )));
+        }
+        // The graph takes [batch, coefficient, frame].
+        let input = tract_ndarray::Array3::from_shape_fn((1, n_mfcc, n_frames), |(_, c, t)| mfcc[t * n_mfcc + c]);
+        let outputs = self
+            .plan
+            .run(tvec!(Tensor::from(input).into()))
+            .map_err(|e| SerError::Inference(e.to_string()))?;
+        let view = outputs[0]
+            .to_plain_array_view::<f32>()
+            .map_err(|e| SerError::Inference(e.to_string()))?;
+        let probabilities: Vec<f32> = view.iter().copied().collect();
+        if probabilities.iter().any(|p| !p.is_finite()) {
+            return Err(SerError::Inference("the model produced invalid numbers".into()));
+        }
+        Ok(Prediction { labels: self.labels.clone(), probabilities })
+    }
+
+    /// The whole-clip prediction: the model over every kept frame at once.
+    pub fn predict(&self, features: &Features) -> Result<Prediction> {
+        self.run(&features.mfcc, features.n_frames)
+    }
+}
+
+fn load_plan(onnx: &[u8], n_mfcc: usize) -> TractResult<Plan> {
+    let mut reader = std::io::Cursor::new(onnx);
+    let mut model = tract_onnx::onnx().model_for_read(&mut reader)?;
+    let frames = model.symbols.sym("T");
+    model.set_input_fact(0, f32::fact(tract_onnx::tract_core::dims!(1, n_mfcc, frames)).into())?;
+    model.into_optimized()?.into_runnable()
+}

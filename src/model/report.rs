@@ -1,0 +1,137 @@
+//! What the page and the CLI show and export for one recording: the whole-clip prediction,
+//! the kept intervals and, for long clips, a timeline of windowed predictions.
+
+use serde_json::{json, Map, Value};
+
+use super::{EmotionModel, Prediction};
+use crate::dsp::Interval;
+use crate::error::Result;
+use crate::pipeline::Analysis;
+
+/// One timeline window, in seconds of the original recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub prediction: Prediction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub whole: Prediction,
+    pub kept: Vec<[f64; 2]>,
+    pub duration_s: f64,
+    pub timeline: Vec<Segment>,
+}
+
+/// Maps a sample offset in the joined kept audio back to the original recording.
+fn original_sample(kept: &[Interval], mut offset: usize) -> usize {
+    for interval in kept {
+        if offset < interval.len() {
+            return interval.start + offset;
+        }
+        offset -= interval.len();
+    }
+    kept.last().map_or(offset, |i| i.end)
+}
+
+/// Window start frames: every `hop` frames, plus one flush with the end.
+pub fn window_starts(n_frames: usize, window: usize, hop: usize) -> Vec<usize> {
+    if n_frames <= window || window == 0 {
+        return Vec::new();
+    }
+    let last = n_frames - window;
+    let mut starts: Vec<usize> = (0..=last).step_by(hop.max(1)).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
+}
+
+impl Report {
+    pub fn new(model: &EmotionModel, analysis: &Analysis) -> Result<Self> {
+        let f = &analysis.features;
+        let whole = model.predict(f)?;
+        let (window, hop) = (model.window_frames(), model.hop_frames());
+        let hop_samples = model.info().feature_params.hop_length;
+        let sr = analysis.sample_rate as f64;
+        let joined_len: usize = analysis.kept.iter().map(Interval::len).sum();
+        let mut timeline = Vec::new();
+        for start in window_starts(f.n_frames, window, hop) {
+            let rows = &f.mfcc[start * f.n_mfcc..(start + window) * f.n_mfcc];
+            let prediction = model.run(rows, window)?;
+            let first = (start * hop_samples).min(joined_len.saturating_sub(1));
+            let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
+            timeline.push(Segment {
+                start_s: original_sample(&analysis.kept, first) as f64 / sr,
+                end_s: (original_sample(&analysis.kept, last) + 1) as f64 / sr,
+                prediction,
+            });
+        }
+        Ok(Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline })
+    }
+
+    fn probabilities_json(p: &Prediction) -> Value {
+        let mut map = Map::new();
+        for (label, prob) in p.iter() {
+            map.insert(label.to_string(), json!(round6(prob)));
+        }
+        Value::Object(map)
+    }
+
+    /// The JSON object `ser predict` prints and the page exports.
+    pub fn to_json(&self, file: &str) -> Value {
+        let mut out = json!({
+            "file": file,
+            "emotion": self.whole.emotion(),
+            "confidence": round6(self.whole.confidence()),
+            "probabilities": Self::probabilities_json(&self.whole),
+            "kept": self.kept.iter().map(|[a, b]| json!([round6(*a as f32), round6(*b as f32)])).collect::<Vec<_>>(),
+            "duration_s": round6(self.duration_s as f32),
+        });
+        if !self.timeline.is_empty() {
+            out["timeline"] = Value::Array(
+                self.timeline
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "start_s": round6(s.start_s as f32),
+                            "end_s": round6(s.end_s as f32),
+                            "emotion": s.prediction.emotion(),
+                            "probabilities": Self::probabilities_json(&s.prediction),
+                        })
+                    })
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    /// CSV export: one row for the whole clip, then one per timeline window.
+    pub fn to_csv(&self, file: &str) -> String {
+        let labels = &self.whole.labels;
+        let mut out = String::from("file,scope,start_s,end_s,emotion,confidence");
+        for l in labels.iter() {
+            out.push_str(&format!(",p_{l}"));
+        }
+        out.push_str(",kept\n");
+        let kept = self.kept.iter().map(|[a, b]| format!("{a:.3}-{b:.3}")).collect::<Vec<_>>().join(" ");
+        let quoted = format!("\"{}\"", file.replace('"', "\"\""));
+        let mut row = |scope: &str, start: f64, end: f64, p: &Prediction, kept: &str| {
+            out.push_str(&format!("{quoted},{scope},{start:.3},{end:.3},{},{:.6}", p.emotion(), p.confidence()));
+            for (_, prob) in p.iter() {
+                out.push_str(&format!(",{prob:.6}"));
+            }
+            out.push_str(&format!(",{kept}\n"));
+        };
+        row("clip", 0.0, self.duration_s, &self.whole, &kept);
+        for s in &self.timeline {
+            row("window", s.start_s, s.end_s, &s.prediction, "");
+        }
+        out
+    }
+}
+
+fn round6(x: f32) -> f64 {
+    (x as f64 * 1e6).round() / 1e6
+}
