@@ -1,1 +1,24 @@
-fn main() {}
+//! tract inference on the shipped model, for comparison with onnxruntime
+//! (scripts/bench_inference.sh runs both in the same run and prints the ratio).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ser::model::EmotionModel;
+
+fn inference(c: &mut Criterion) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let onnx = std::fs::read(root.join("models/ser_cnn.onnx")).unwrap();
+    let sidecar = std::fs::read_to_string(root.join("models/ser_cnn.json")).unwrap();
+    let model = EmotionModel::from_bytes(&onnx, &sidecar).unwrap();
+    // The same deterministic input as models/bench_onnxruntime.py: sin(0.01 * i) * 10.
+    let frames = 300;
+    let n_mfcc = model.info().feature_params.n_mfcc;
+    let mfcc: Vec<f32> = (0..frames * n_mfcc).map(|i| (i as f32 * 0.01).sin() * 10.0).collect();
+    c.bench_function("tract ser_cnn T=300", |b| b.iter(|| model.run(&mfcc, frames).unwrap()));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(5));
+    targets = inference
+}
+criterion_main!(benches);

@@ -14,3 +14,6 @@ pub use pipeline::{analyse_bytes, analyse_samples, Analysis, PipelineOptions};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;

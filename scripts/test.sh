@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: native unit/integration/property tests (librosa parity, decoding, resampling,
+# model vs onnxruntime, eval reproduction), the core in wasm32 under headless Chromium, and the
+# web app end to end with Playwright. Installs whatever is missing first.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "setup"
+scripts/setup.sh
+
+step "native tests (release)"
+cargo test --release --locked
+
+step "core in wasm32, headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown --test wasm_core
+
+if [ -x scripts/test_web.sh ]; then
+  step "web app end to end (Playwright)"
+  scripts/test_web.sh
+fi
+step "all tests passed"
