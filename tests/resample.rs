@@ -266,3 +266,32 @@ fn the_edges_of_the_supported_range_are_accepted() {
         assert!(analyse_samples(&x, sr, &PipelineOptions::default()).is_ok(), "{sr} Hz");
     }
 }
+
+/// The pass band should reach close to the new Nyquist frequency for every input rate, as
+/// librosa's default resampler (soxr "HQ") does: the top mel bands (6.5–8 kHz) carry energy of
+/// fricatives. Today the loss depends on the input rate, because rubato's filter length comes
+/// from the FFT sizes that `Fft::new(from, 16000, 1024, 1, FixedSync::Input)` picks (1024 input
+/// frames split into 4 sub-chunks): 160 output points for 44.1 kHz, 86 for 48 and 96 kHz, 22 for
+/// 192 kHz. Fixing the output side instead (1024 output frames, one sub-chunk) gives every rate
+/// the same long filter; with it this test and all others here pass.
+#[test]
+#[ignore = "src/audio/resample.rs: 48 kHz input loses 14.5 dB at 7 kHz, 96 kHz 15 dB at 6 kHz, 192 kHz 12 dB at 4 kHz; Fft::new_custom(from, to, 1024, 1, 1, BlackmanHarris2, FixedSync::Output) is flat to 7.8 kHz"]
+fn the_pass_band_is_flat_to_7khz_for_every_rate() {
+    let mut report = String::new();
+    let mut worst: f64 = 0.0;
+    for sr in [11_025u32, 22_050, 44_100, 48_000, 96_000, 192_000] {
+        report += &format!("\n{sr} Hz:");
+        for freq in [1_000.0, 4_000.0, 6_000.0, 7_000.0] {
+            if freq >= sr as f64 / 2.0 {
+                continue;
+            }
+            let x = sine(freq, sr, 0.5, 0.5);
+            let y = resample(&x, sr, OUT_RATE).unwrap();
+            let (amp, _) = fit_tone(middle(&y, 1600), 1600, freq, OUT_RATE);
+            let gain_db = 20.0 * (amp / 0.5).log10();
+            report += &format!(" {freq} Hz {gain_db:+.2} dB;");
+            worst = worst.max(gain_db.abs());
+        }
+    }
+    assert!(worst <= 1.0, "pass band not flat to 7 kHz (worst {worst:.1} dB):{report}");
+}
