@@ -1,0 +1,194 @@
+//! One analysis, run step by step on the page's thread: decode → resample → trim + features →
+//! model → timeline windows, yielding to the browser between steps so the progress bar moves
+//! and the page stays responsive. The numbers come from the same core functions as `ser predict`.
+
+use std::rc::Rc;
+
+use crate::audio::{decode_bytes, MonoResampler};
+use crate::dsp::Interval;
+use crate::model::{EmotionModel, Report, Segment};
+use crate::pipeline::{analyse_16k, Analysis, PipelineOptions};
+use crate::SerError;
+
+use super::audio_in::{browser_decode, wav};
+use super::state::Step;
+use super::web::{self, yield_now};
+
+/// Where the audio comes from.
+pub enum Source {
+    File(web_sys::File),
+    /// One of the bundled sample clips, fetched from the page's own origin.
+    Sample { name: String, url: String },
+    /// Mono samples at the device's rate (the microphone).
+    Samples { name: String, samples: Vec<f32>, sample_rate: u32 },
+}
+
+impl Source {
+    pub fn name(&self) -> String {
+        match self {
+            Source::File(f) => f.name(),
+            Source::Sample { name, .. } | Source::Samples { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// A finished analysis: what the result view draws and exports.
+pub struct Outcome {
+    pub name: String,
+    pub analysis: Analysis,
+    pub report: Report,
+    /// A 16 kHz WAV of the analysed signal for the player, so the cursor matches the plots.
+    pub audio_url: Option<String>,
+}
+
+/// Identity: two outcomes are equal only if they are the same one.
+impl PartialEq for Outcome {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        if let Some(url) = &self.audio_url {
+            web::revoke_url(url);
+        }
+    }
+}
+
+/// The options `ser predict` uses with this model.
+pub fn options_for(model: &EmotionModel) -> PipelineOptions {
+    PipelineOptions { params: model.info().feature_params.clone(), ..PipelineOptions::default() }
+}
+
+pub async fn analyse(source: Source, model: Rc<EmotionModel>, progress: &dyn Fn(Step, f64)) -> Result<Outcome, String> {
+    let name = source.name();
+    let options = options_for(&model);
+    let (samples, rate) = match source {
+        Source::Samples { samples, sample_rate, .. } => (samples, sample_rate),
+        Source::File(file) => {
+            progress(Step::Reading, 0.02);
+            let bytes = web::read_file(&file).await?;
+            decode(&bytes, &options, progress).await?
+        }
+        Source::Sample { url, .. } => {
+            progress(Step::Reading, 0.02);
+            let bytes = web::fetch_bytes(&url).await?;
+            decode(&bytes, &options, progress).await?
+        }
+    };
+
+    progress(Step::Resampling, 0.3);
+    yield_now().await;
+    let signal = resample(&samples, rate, &options).map_err(|e| e.to_string())?;
+    drop(samples);
+
+    progress(Step::Features, 0.5);
+    yield_now().await;
+    let analysis = analyse_16k(signal, &options).map_err(|e| e.to_string())?;
+
+    progress(Step::Model, 0.7);
+    yield_now().await;
+    let report = report_stepwise(&model, &analysis, progress).await.map_err(|e| e.to_string())?;
+
+    let wav = wav::encode_pcm16(&analysis.signal, analysis.sample_rate);
+    let audio_url = web::blob_url(&wav, "audio/wav").ok();
+    Ok(Outcome { name, analysis, report, audio_url })
+}
+
+/// Decodes with the core (WAV, FLAC, MP3, OGG, exactly as the CLI); formats the core does not
+/// read (m4a, webm/opus, …) go through the browser's decoder instead.
+async fn decode(bytes: &[u8], options: &PipelineOptions, progress: &dyn Fn(Step, f64)) -> Result<(Vec<f32>, u32), String> {
+    progress(Step::Decoding, 0.1);
+    yield_now().await;
+    match decode_bytes(bytes, &options.limits) {
+        Ok(decoded) => Ok((decoded.samples, decoded.sample_rate)),
+        Err(e @ (SerError::NotAudio | SerError::UnsupportedCodec(_))) => match browser_decode(bytes).await {
+            Ok(decoded) => Ok(decoded),
+            // Neither decoder reads it: the core's sentence says why.
+            Err(_) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `pipeline::analyse_samples` up to the 16 kHz signal (same checks, same resampler), split
+/// out so the page can yield between resampling and feature extraction.
+fn resample(samples: &[f32], rate: u32, options: &PipelineOptions) -> crate::Result<Vec<f32>> {
+    if samples.iter().any(|s| !s.is_finite()) {
+        return Err(SerError::InvalidSamples);
+    }
+    let duration = samples.len() as f64 / rate.max(1) as f64;
+    if duration > options.limits.max_seconds {
+        return Err(SerError::TooLong { got: duration, limit: options.limits.max_seconds });
+    }
+    MonoResampler::new(rate, options.params.sample_rate)?.process_all(samples)
+}
+
+/// `Report::new`, one model window per step so long recordings do not freeze the page.
+async fn report_stepwise(model: &EmotionModel, analysis: &Analysis, progress: &dyn Fn(Step, f64)) -> crate::Result<Report> {
+    let f = &analysis.features;
+    let whole = model.predict(f)?;
+    let (window, hop) = (model.window_frames(), model.hop_frames());
+    let hop_samples = model.info().feature_params.hop_length;
+    let sr = analysis.sample_rate as f64;
+    let joined_len: usize = analysis.kept.iter().map(Interval::len).sum();
+    let starts = window_starts(f.n_frames, window, hop);
+    let mut timeline = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        if i % 4 == 0 {
+            progress(Step::Timeline, 0.75 + 0.25 * i as f64 / starts.len() as f64);
+            yield_now().await;
+        }
+        let rows = &f.mfcc[start * f.n_mfcc..(start + window) * f.n_mfcc];
+        let prediction = model.run(rows, window)?;
+        let first = (start * hop_samples).min(joined_len.saturating_sub(1));
+        let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
+        timeline.push(Segment {
+            start_s: original_sample(&analysis.kept, first) as f64 / sr,
+            end_s: (original_sample(&analysis.kept, last) + 1) as f64 / sr,
+            prediction,
+        });
+    }
+    Ok(Report { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline })
+}
+
+/// Maps a sample offset in the joined kept audio back to the original recording (as the core's
+/// report does; the e2e test compares the exported timeline with `ser predict`'s).
+fn original_sample(kept: &[Interval], mut offset: usize) -> usize {
+    for interval in kept {
+        if offset < interval.len() {
+            return interval.start + offset;
+        }
+        offset -= interval.len();
+    }
+    kept.last().map_or(offset, |i| i.end)
+}
+
+/// Window start frames, as the core's report computes them (`model::report::window_starts`,
+/// which the model module does not export): every `hop` frames plus one flush with the end.
+fn window_starts(n_frames: usize, window: usize, hop: usize) -> Vec<usize> {
+    if n_frames <= window || window == 0 {
+        return Vec::new();
+    }
+    let last = n_frames - window;
+    let mut starts: Vec<usize> = (0..=last).step_by(hop.max(1)).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
+}
+
+/// Fetches the model and its sidecar from the page's own origin and loads them with the core.
+/// Fetched (not embedded) so a missing or damaged model is a message, not a broken page.
+pub async fn load_model() -> Result<EmotionModel, String> {
+    let load_err = |e: String| SerError::ModelLoad(e).to_string();
+    let onnx = web::fetch_bytes(MODEL_URL).await.map_err(load_err)?;
+    let sidecar = web::fetch_bytes(SIDECAR_URL).await.map_err(load_err)?;
+    let sidecar = String::from_utf8(sidecar).map_err(|_| load_err(format!("{SIDECAR_URL} is not text")))?;
+    yield_now().await;
+    EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| e.to_string())
+}
+
+pub const MODEL_URL: &str = "ser_cnn.onnx";
+pub const SIDECAR_URL: &str = "ser_cnn.json";

@@ -1,0 +1,155 @@
+//! The result: prediction, probability bars, waveplot with playback and timeline, log-mel
+//! spectrogram, MFCC heatmap and export. Draws all canvases in one effect, then marks the
+//! result as drawn for scripts/bench_web.sh.
+
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use gloo::timers::callback::Timeout;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use super::export::Export;
+use super::playback::Playback;
+use super::probabilities::{PredictionCard, ProbabilityBars};
+use super::timeline::Timeline;
+use crate::app::analysis::Outcome;
+use crate::app::plots::heatmap::{self, Heatmap, Rows};
+use crate::app::plots::{waveform, Theme};
+use crate::app::web;
+use crate::dsp::FeatureParams;
+
+#[derive(Properties, PartialEq)]
+pub struct ResultProps {
+    pub outcome: Rc<Outcome>,
+}
+
+/// Draws every plot; errors become one sentence under the plots.
+fn draw_all(o: &Outcome, wave: &NodeRef, mel: &NodeRef, mfcc: &NodeRef) -> Result<(), String> {
+    let theme = Theme::current();
+    let a = &o.analysis;
+    let f = &a.features;
+    if let Some(c) = wave.cast::<HtmlCanvasElement>() {
+        waveform::draw(&c, &a.signal, a.sample_rate, &a.kept, &theme)?;
+    }
+    // The model's parameters equal the core's defaults (the model refuses to load otherwise).
+    let params = FeatureParams::default();
+    let seconds_per_frame = params.hop_length as f64 / a.sample_rate as f64;
+    if let Some(c) = mel.cast::<HtmlCanvasElement>() {
+        let top = f.log_mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let map = Heatmap {
+            values: &f.log_mel,
+            n_frames: f.n_frames,
+            n_rows: f.n_mels,
+            seconds_per_frame,
+            rows: Rows::Mel { fmin: params.fmin, fmax: params.fmax },
+            range: (top - 80.0, top),
+            gradient: colorous::MAGMA,
+            x_desc: "time (s), silence removed",
+            y_desc: "frequency (Hz)",
+            unit: "dB",
+        };
+        heatmap::draw(&c, &map, &theme)?;
+    }
+    if let Some(c) = mfcc.cast::<HtmlCanvasElement>() {
+        // Coefficient 0 (loudness) dwarfs the rest; scale to coefficients 1.. and let 0 clip.
+        let reach = f
+            .mfcc
+            .chunks(f.n_mfcc.max(1))
+            .flat_map(|row| row.iter().skip(1))
+            .fold(1e-3f32, |m, v| m.max(v.abs()));
+        let map = Heatmap {
+            values: &f.mfcc,
+            n_frames: f.n_frames,
+            n_rows: f.n_mfcc,
+            seconds_per_frame,
+            rows: Rows::Index,
+            range: (-reach, reach),
+            gradient: colorous::VIRIDIS,
+            x_desc: "time (s), silence removed",
+            y_desc: "coefficient",
+            unit: "value",
+        };
+        heatmap::draw(&c, &map, &theme)?;
+    }
+    Ok(())
+}
+
+#[function_component(ResultView)]
+pub fn result_view(props: &ResultProps) -> Html {
+    let (wave, mel, mfcc) = (use_node_ref(), use_node_ref(), use_node_ref());
+    let generation = use_state(|| 0u32);
+    let draw_error = use_state(|| None::<String>);
+
+    // Redraw when the window is resized (debounced) or the colour scheme changes.
+    {
+        let generation = generation.clone();
+        use_effect_with((), move |_| {
+            let pending = Rc::new(std::cell::RefCell::new(None::<Timeout>));
+            let bump = {
+                let generation = generation.clone();
+                move || {
+                    let g = generation.clone();
+                    *pending.borrow_mut() = Some(Timeout::new(120, move || g.set(*g + 1)));
+                }
+            };
+            let window = gloo::utils::window();
+            let on_resize = {
+                let bump = bump.clone();
+                EventListener::new(&window, "resize", move |_| bump())
+            };
+            let on_scheme = window
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+                .map(|mq| EventListener::new(&mq, "change", move |_| bump()));
+            move || drop((on_resize, on_scheme))
+        });
+    }
+    {
+        let (wave, mel, mfcc, draw_error) = (wave.clone(), mel.clone(), mfcc.clone(), draw_error.clone());
+        use_effect_with((props.outcome.clone(), *generation), move |(outcome, _)| {
+            let result = draw_all(outcome, &wave, &mel, &mfcc);
+            if let Err(e) = &result {
+                web_sys::console::error_1(&e.into());
+            }
+            draw_error.set(result.err());
+            web::measure_result_drawn();
+        });
+    }
+
+    let o = &props.outcome;
+    let report = &o.report;
+    let kept: f64 = report.kept.iter().map(|[a, b]| b - a).sum();
+    html! {
+        <section class="result" aria-labelledby="result-title" data-testid="result">
+            <h2 id="result-title" class="visually-hidden">{ format!("Result for {}", o.name) }</h2>
+            <div class="summary card">
+                <PredictionCard prediction={report.whole.clone()} name={o.name.clone()} />
+                <ProbabilityBars prediction={report.whole.clone()} caption="Probability of each emotion (whole clip)" />
+            </div>
+            <div class="card">
+                <Playback canvas={wave.clone()} audio_url={o.audio_url.clone()} duration_s={report.duration_s}>
+                    if !report.timeline.is_empty() {
+                        <Timeline segments={report.timeline.clone()} duration_s={report.duration_s} />
+                    }
+                </Playback>
+                <p class="hint">{ format!("{:.2} s recorded, {:.2} s of it analysed after removing silence.", report.duration_s, kept) }</p>
+            </div>
+            <div class="features">
+                <figure class="card">
+                    <figcaption>{ "Log-mel spectrogram: loudness (dB) of each frequency band over time." }</figcaption>
+                    <canvas ref={mel} class="plot feature-canvas" role="img"
+                            aria-label="Log-mel spectrogram of the analysed audio, frequency in hertz against time"></canvas>
+                </figure>
+                <figure class="card">
+                    <figcaption>{ "MFCC: the 40 numbers per frame the model reads. Coefficient 0 (overall loudness) is clipped to the colour scale of the others." }</figcaption>
+                    <canvas ref={mfcc} class="plot feature-canvas" role="img"
+                            aria-label="MFCC heatmap: coefficient number against time"></canvas>
+                </figure>
+            </div>
+            if let Some(e) = &*draw_error { <p class="error-inline" role="alert">{ e }</p> }
+            <div class="card"><Export outcome={o.clone()} /></div>
+        </section>
+    }
+}

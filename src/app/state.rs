@@ -1,0 +1,157 @@
+//! The page's state as plain data, changed only by [`reduce`]: a pure function of the old
+//! state and an [`Action`] (the shape of yew's function_todomvc example). Side effects
+//! (decoding, the microphone, drawing) live elsewhere and report back through actions.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use super::analysis::Outcome;
+use crate::model::EmotionModel;
+
+/// The steps of one analysis, in order; the progress bar names the current one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Reading,
+    Decoding,
+    Resampling,
+    Features,
+    Model,
+    Timeline,
+}
+
+impl Step {
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Reading => "Reading the audio",
+            Step::Decoding => "Decoding",
+            Step::Resampling => "Resampling to 16 kHz",
+            Step::Features => "Removing silence and computing features",
+            Step::Model => "Running the emotion model",
+            Step::Timeline => "Building the emotion timeline",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum ModelState {
+    Loading,
+    Ready(Rc<EmotionModel>),
+    Failed(String),
+}
+
+impl PartialEq for ModelState {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Loading, Self::Loading) => true,
+            (Self::Ready(a), Self::Ready(b)) => Rc::ptr_eq(a, b),
+            (Self::Failed(a), Self::Failed(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Idle,
+    /// Waiting for microphone permission and the audio worklet.
+    MicStarting,
+    Recording { elapsed_s: f64, level: f32 },
+    Analysing { name: String, step: Step, fraction: f64 },
+}
+
+#[derive(Clone, PartialEq)]
+pub struct State {
+    pub model: ModelState,
+    pub phase: Phase,
+    pub outcome: Option<Rc<Outcome>>,
+    pub error: Option<String>,
+    /// The analysis whose progress and result count; older ones are ignored when they finish.
+    pub job: u32,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self { model: ModelState::Loading, phase: Phase::Idle, outcome: None, error: None, job: 0 }
+    }
+}
+
+impl State {
+    pub fn model(&self) -> Option<Rc<EmotionModel>> {
+        match &self.model {
+            ModelState::Ready(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn recording(&self) -> bool {
+        matches!(self.phase, Phase::MicStarting | Phase::Recording { .. })
+    }
+}
+
+pub enum Action {
+    ModelReady(Rc<EmotionModel>),
+    ModelFailed(String),
+    MicStarting,
+    MicLevel { elapsed_s: f64, level: f32 },
+    Started { job: u32, name: String },
+    Progress { job: u32, step: Step, fraction: f64 },
+    Finished { job: u32, outcome: Rc<Outcome> },
+    /// `job: None` for failures outside an analysis (the microphone, the model).
+    Failed { job: Option<u32>, message: String },
+    DismissError,
+}
+
+pub fn reduce(state: &State, action: Action) -> State {
+    let mut next = state.clone();
+    match action {
+        Action::ModelReady(model) => next.model = ModelState::Ready(model),
+        Action::ModelFailed(message) => {
+            next.model = ModelState::Failed(message.clone());
+            next.error = Some(message);
+        }
+        Action::MicStarting => {
+            next.phase = Phase::MicStarting;
+            next.error = None;
+        }
+        Action::MicLevel { elapsed_s, level } => {
+            if state.recording() {
+                next.phase = Phase::Recording { elapsed_s, level };
+            }
+        }
+        Action::Started { job, name } => {
+            next.job = job;
+            next.phase = Phase::Analysing { name, step: Step::Reading, fraction: 0.0 };
+            next.error = None;
+            // A new clip replaces the old result: never show one clip's result beside another's error.
+            next.outcome = None;
+        }
+        Action::Progress { job, step, fraction } => {
+            if let (true, Phase::Analysing { name, .. }) = (job == state.job, &state.phase) {
+                next.phase = Phase::Analysing { name: name.clone(), step, fraction };
+            }
+        }
+        Action::Finished { job, outcome } => {
+            if job == state.job {
+                next.phase = Phase::Idle;
+                next.outcome = Some(outcome);
+            }
+        }
+        Action::Failed { job, message } => {
+            if job.is_none_or(|j| j == state.job) {
+                next.phase = Phase::Idle;
+                next.error = Some(message);
+            }
+        }
+        Action::DismissError => next.error = None,
+    }
+    next
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        Rc::new(reduce(&self, action))
+    }
+}

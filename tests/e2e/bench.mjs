@@ -1,0 +1,44 @@
+// Measures the web budgets on the built dist/ (run by scripts/bench_web.sh).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { DIST, FIXTURE, launch, openApp, startServer } from './helpers.mjs';
+
+const MB = 1e6;
+const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
+const wasm = readdirSync(DIST).find((f) => f.endsWith('.wasm'));
+const sizes = {
+  wasm: readFileSync(join(DIST, wasm)).length,
+  wasm_gz: gz(join(DIST, wasm)),
+  model: readFileSync(join(DIST, 'ser_cnn.onnx')).length,
+  model_gz: gz(join(DIST, 'ser_cnn.onnx')),
+};
+const total = sizes.wasm_gz + sizes.model_gz;
+console.log(`wasm   ${(sizes.wasm / MB).toFixed(2)} MB raw, ${(sizes.wasm_gz / MB).toFixed(3)} MB gzipped (${wasm})`);
+console.log(`model  ${(sizes.model / MB).toFixed(2)} MB raw, ${(sizes.model_gz / MB).toFixed(3)} MB gzipped`);
+console.log(`budget wasm + model gzipped: ${(total / MB).toFixed(3)} MB of 3 MB  ${total <= 3 * MB ? 'OK' : 'OVER'}`);
+
+const srv = await startServer();
+const browser = await launch();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await openApp(page, srv.url);
+  const ready = await page.evaluate(() => performance.now());
+  console.log(`page load to model ready: ${ready.toFixed(0)} ms`);
+  const runs = [];
+  for (let i = 0; i < 8; i++) {
+    await page.evaluate(() => performance.clearMeasures());
+    await page.setInputFiles('[data-testid="file-input"]', FIXTURE);
+    await page.waitForFunction(() => performance.getEntriesByName('ser:input-to-result').length > 0, null, { timeout: 60_000 });
+    runs.push(await page.evaluate(() => performance.getEntriesByName('ser:input-to-result')[0].duration));
+  }
+  const sorted = [...runs].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(`4.1 s clip (${FIXTURE.split('/').pop()}), file chosen to result drawn, 8 runs: ` +
+    `first ${runs[0].toFixed(0)} ms, median ${median.toFixed(0)} ms, best ${sorted[0].toFixed(0)} ms, worst ${sorted.at(-1).toFixed(0)} ms`);
+  console.log(`budget 200 ms (median): ${median <= 200 ? 'OK' : 'OVER'}`);
+} finally {
+  await browser.close();
+  srv.server.close();
+}

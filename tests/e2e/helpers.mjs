@@ -1,0 +1,112 @@
+// Shared set-up for the e2e tests: the static server, headless Debian chromium through
+// playwright-core, fixtures made at run time, and the native `ser predict` for reference.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { serve } from '../../scripts/serve_static.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = join(ROOT, 'tests/artifacts');
+export const DIST = process.env.SER_DIST || join(ROOT, 'dist');
+export const SER_BIN = process.env.SER_BIN || join(ROOT, 'target/release/ser');
+export const FIXTURE = join(ROOT, 'tests/fixtures/librosa/ravdess_01_angry.flac');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--disable-default-apps', '--disable-extensions', '--mute-audio',
+];
+
+export async function startServer() {
+  if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html missing: run scripts/build_web.sh`);
+  return serve(DIST, 0);
+}
+
+/** Chromium with a fake microphone that plays `micWav` (looped). */
+export async function launch(micWav) {
+  const args = [...CHROMIUM_ARGS];
+  if (micWav) {
+    args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${micWav}`);
+  }
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args });
+}
+
+/** Records every request a browser context makes (pages and service workers). */
+export function watchNetwork(context, log) {
+  context.on('request', (r) => log.push({ url: r.url(), method: r.method(), type: r.resourceType() }));
+}
+
+/** Loads the page and waits for the model. */
+export async function openApp(page, url) {
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  await page.goto(url);
+  await page.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 60_000 });
+  return problems;
+}
+
+/** The native CLI's answer for a file: the reference the page must match. */
+export function serPredict(file) {
+  const out = execFileSync(SER_BIN, ['predict', file], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+/** The CLI's error sentence for a file it rejects (stderr is "path: sentence"). */
+export function serPredictError(file) {
+  try {
+    execFileSync(SER_BIN, ['predict', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const line = String(e.stderr).trim().split('\n').pop();
+    return line.startsWith(`${file}: `) ? line.slice(file.length + 2) : line;
+  }
+  throw new Error(`ser predict accepted ${file}`);
+}
+
+/** Writes a mono 16-bit PCM WAV. */
+export function writeWav(path, samples, rate) {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((s, i) => data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, s)) * 32767), i * 2));
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVEfmt ', 8);
+  head.writeUInt32LE(16, 16); head.writeUInt16LE(1, 20); head.writeUInt16LE(1, 22);
+  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * 2, 28); head.writeUInt16LE(2, 32);
+  head.writeUInt16LE(16, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([head, data]));
+  return path;
+}
+
+/**
+ * A ~10 s speech WAV (three fixture clips joined) for the fake microphone and the timeline:
+ * made with the project's venv python and soundfile.
+ */
+export function makeSpeechWav() {
+  const out = join(ARTIFACTS, 'speech_long.wav');
+  if (existsSync(out)) return out;
+  const python = process.env.PYTHON || join(ROOT, '.venv/bin/python');
+  const clips = ['ravdess_01_angry', 'ravdess_02_sad', 'ravdess_01_angry']
+    .map((c) => join(ROOT, `tests/fixtures/librosa/${c}.flac`));
+  execFileSync(python, ['-c', `
+import sys, numpy as np, soundfile as sf
+parts = []
+for path in sys.argv[2:]:
+    x, sr = sf.read(path, dtype="float32")
+    parts += [x, np.zeros(sr // 4, dtype="float32")]
+sf.write(sys.argv[1], np.concatenate(parts), sr, subtype="PCM_16")
+`, out, ...clips]);
+  return out;
+}
+
+/** The probabilities the page shows, by label. */
+export async function shownProbabilities(page, labels) {
+  const shown = {};
+  for (const label of labels) {
+    shown[label] = Number(await page.locator(`[data-testid="prob-${label}"]`).innerText());
+  }
+  return shown;
+}

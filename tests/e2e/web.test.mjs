@@ -1,0 +1,187 @@
+// End-to-end tests of the built page (dist/) in headless Chromium:
+//   node --test --test-concurrency=1 tests/e2e/
+// Needs dist/ (scripts/build_web.sh) and target/release/ser (cargo build --release).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+  ARTIFACTS, FIXTURE, launch, makeSpeechWav, openApp, serPredict, serPredictError,
+  shownProbabilities, startServer, watchNetwork, writeWav,
+} from './helpers.mjs';
+
+const TOL = 1e-3;
+const T = { timeout: 120_000 };
+let srv; let browser; let context; let page; let problems;
+const network = [];
+const speech = makeSpeechWav();
+
+before(async () => {
+  srv = await startServer();
+  browser = await launch(speech);
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  watchNetwork(context, network);
+  page = await context.newPage();
+  problems = await openApp(page, srv.url);
+});
+
+after(async () => {
+  await browser?.close();
+  srv?.server.close();
+});
+
+const prediction = () => page.locator('[data-testid="prediction"]');
+
+/** The page's prediction equals the CLI's: same emotion, probabilities within TOL. */
+async function assertMatchesCli(expected) {
+  await prediction().waitFor({ timeout: 60_000 });
+  assert.equal((await prediction().textContent()).trim(), expected.emotion);
+  const labels = Object.keys(expected.probabilities);
+  assert.equal(labels.length, 8);
+  const shown = await shownProbabilities(page, labels);
+  for (const label of labels) {
+    assert.ok(Math.abs(shown[label] - expected.probabilities[label]) <= TOL,
+      `${label}: page ${shown[label]} vs ser predict ${expected.probabilities[label]}`);
+  }
+}
+
+async function exportJson() {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-json"]')]);
+  return JSON.parse(readFileSync(await download.path(), 'utf8'));
+}
+
+function assertClose(a, b, what) {
+  assert.ok(Math.abs(a - b) <= TOL, `${what}: ${a} vs ${b}`);
+}
+
+/** Exported report equals the CLI's JSON (but for the file name). */
+function assertSameReport(got, want) {
+  assert.equal(got.emotion, want.emotion);
+  assertClose(got.confidence, want.confidence, 'confidence');
+  assertClose(got.duration_s, want.duration_s, 'duration_s');
+  assert.equal(got.kept.length, want.kept.length, 'kept intervals');
+  got.kept.forEach((k, i) => { assertClose(k[0], want.kept[i][0], 'kept start'); assertClose(k[1], want.kept[i][1], 'kept end'); });
+  for (const [label, p] of Object.entries(want.probabilities)) assertClose(got.probabilities[label], p, label);
+  assert.equal((got.timeline || []).length, (want.timeline || []).length, 'timeline windows');
+  (want.timeline || []).forEach((w, i) => {
+    const g = got.timeline[i];
+    assertClose(g.start_s, w.start_s, `window ${i} start`);
+    assertClose(g.end_s, w.end_s, `window ${i} end`);
+    assert.equal(g.emotion, w.emotion, `window ${i} emotion`);
+    for (const [label, p] of Object.entries(w.probabilities)) assertClose(g.probabilities[label], p, `window ${i} ${label}`);
+  });
+}
+
+test('uploading a clip gives the same emotion and probabilities as ser predict', T, async () => {
+  const expected = serPredict(FIXTURE);
+  await page.setInputFiles('[data-testid="file-input"]', FIXTURE);
+  await assertMatchesCli(expected);
+  const exported = await exportJson();
+  assert.equal(exported.file, 'ravdess_01_angry.flac');
+  assertSameReport(exported, expected);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
+  const text = readFileSync(await csv.path(), 'utf8');
+  assert.match(text.split('\n')[0], /^file,scope,start_s,end_s,emotion,confidence,p_/);
+  assert.match(text.split('\n')[1], new RegExp(`^"ravdess_01_angry.flac",clip,.*,${expected.emotion},`));
+});
+
+test('a long clip gets the same emotion timeline as ser predict', T, async () => {
+  const expected = serPredict(speech);
+  assert.ok(expected.timeline?.length >= 2, 'the long fixture should have a timeline');
+  await page.setInputFiles('[data-testid="file-input"]', speech);
+  await assertMatchesCli(expected);
+  const bands = page.locator('[data-testid="timeline"] .band');
+  assert.equal(await bands.count(), expected.timeline.length);
+  await bands.nth(1).hover();
+  await page.locator('.timeline-detail figcaption').waitFor();
+  assert.match(await page.locator('.timeline-detail figcaption').textContent(), /^Window /);
+  assertSameReport(await exportJson(), expected);
+  await page.screenshot({ path: join(ARTIFACTS, 'timeline-1280.png'), fullPage: true });
+});
+
+test('recording through the (fake) microphone draws a result', T, async () => {
+  await page.getByRole('button', { name: /Record from the microphone/ }).click();
+  const stop = page.getByRole('button', { name: /Stop and analyse/ });
+  await stop.waitFor({ timeout: 20_000 });
+  await page.waitForTimeout(4500);
+  const level = Number(await page.locator('meter').getAttribute('value'));
+  assert.ok(level > 0, `the level meter should move (got ${level})`);
+  assert.match(await page.locator('.elapsed').textContent(), /^0:0[3-9] \/ 1:00$/);
+  await stop.click();
+  await prediction().waitFor({ timeout: 60_000 });
+  const labels = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
+  const shown = await shownProbabilities(page, labels);
+  const sum = Object.values(shown).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 0.01, `probabilities sum to ${sum}`);
+  assert.ok(labels.includes((await prediction().textContent()).trim()));
+  const hint = await page.locator('.result .hint').first().textContent();
+  const seconds = Number(hint.match(/^([\d.]+) s recorded/)[1]);
+  assert.ok(seconds > 3, `recorded ${seconds} s`);
+});
+
+test('a corrupt file and a silent file show their error; a good file still works', T, async () => {
+  const corrupt = join(ARTIFACTS, 'corrupt.wav');
+  writeFileSync(corrupt, Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt '), randomBytes(3000)]));
+  const silent = writeWav(join(ARTIFACTS, 'silent.wav'), new Array(32000).fill(0), 16000);
+  const error = page.locator('[data-testid="error"]');
+  for (const file of [corrupt, silent]) {
+    const sentence = serPredictError(file);
+    await page.setInputFiles('[data-testid="file-input"]', file);
+    await error.waitFor({ timeout: 30_000 });
+    assert.equal((await error.textContent()).trim(), sentence);
+    assert.equal(await prediction().count(), 0, 'no stale result beside an error');
+  }
+  assert.equal(serPredictError(silent), 'The recording is silent: no speech found.');
+  await page.setInputFiles('[data-testid="file-input"]', FIXTURE);
+  await assertMatchesCli(serPredict(FIXTURE));
+  assert.equal(await error.count(), 0);
+});
+
+test('screenshots of the result view at 1280 px and 360 px, light and dark', T, async () => {
+  await page.getByRole('button', { name: /sample clip: Angry/ }).click();
+  await prediction().waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, 'result-1280.png'), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.waitForTimeout(500); // resize redraw is debounced
+  await page.screenshot({ path: join(ARTIFACTS, 'result-360.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(ARTIFACTS, 'result-360-dark.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(ARTIFACTS, 'result-1280-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
+});
+
+test('after one visit the page works offline', T, async () => {
+  const offline = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  watchNetwork(offline, network);
+  const p = await offline.newPage();
+  await openApp(p, srv.url);
+  await p.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await offline.setOffline(true);
+  await p.reload();
+  await p.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 60_000 });
+  assert.ok(await p.evaluate(() => !!navigator.serviceWorker.controller), 'served by the service worker');
+  await p.setInputFiles('[data-testid="file-input"]', FIXTURE);
+  await p.locator('[data-testid="prediction"]').waitFor({ timeout: 60_000 });
+  assert.equal((await p.locator('[data-testid="prediction"]').textContent()).trim(), serPredict(FIXTURE).emotion);
+  await offline.close();
+});
+
+test('the whole session made no request to another origin and sent nothing', T, async () => {
+  assert.ok(network.length > 5, 'the network log should have the page\'s own requests');
+  const origin = new URL(srv.url).origin;
+  for (const r of network) {
+    const u = new URL(r.url);
+    assert.ok(u.origin === origin || ['blob:', 'data:'].includes(u.protocol), `request to another origin: ${r.url}`);
+    assert.ok(['GET', 'HEAD'].includes(r.method), `${r.method} ${r.url}`);
+    assert.ok(!['ping', 'beacon', 'websocket', 'eventsource'].includes(r.type), `${r.type} ${r.url}`);
+  }
+  for (const r of srv.log) assert.ok(['GET', 'HEAD'].includes(r.method), `server saw ${r.method} ${r.url}`);
+  writeFileSync(join(ARTIFACTS, 'network-log.json'), JSON.stringify({ browser: network, server: srv.log }, null, 1));
+  assert.deepEqual(problems.filter((p) => p.startsWith('pageerror')), [], 'uncaught errors in the page');
+});
