@@ -77,6 +77,7 @@ pub fn analyse_bytes(bytes: &[u8], options: &PipelineOptions) -> Result<Analysis
 
 /// Analyse mono samples at any supported rate (from a microphone or the browser's decoder).
 pub fn analyse_samples(samples: &[f32], sample_rate: u32, options: &PipelineOptions) -> Result<Analysis> {
+    crate::audio::decode::check_rate(sample_rate)?;
     if samples.iter().any(|s| !s.is_finite()) {
         return Err(SerError::InvalidSamples);
     }

@@ -502,7 +502,7 @@ fn a_truncated_compressed_file_does_not_panic() {
 /// is damaged, but symphonia's probe fails with an unexpected end of file, which
 /// `map_probe_error` (src/audio/decode.rs) turns into `NotAudio`: "This is not an audio file".
 #[test]
-#[ignore = "src/audio/decode.rs map_probe_error maps IoError(UnexpectedEof) during probing to NotAudio; a cut-off FLAC/OGG should be Corrupt"]
+
 fn a_compressed_file_cut_inside_its_headers_is_damaged_not_foreign() {
     let flac = fixture_bytes("tone_440hz_22050_mono.flac");
     let ogg = fixture_bytes("tone_880hz_48000_mono.ogg");

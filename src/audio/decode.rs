@@ -60,6 +60,10 @@ pub struct MonoDecoder<'s> {
 fn map_probe_error(err: SymphoniaError) -> SerError {
     match err {
         SymphoniaError::Unsupported(_) => SerError::NotAudio,
+        // The probe recognised a format, then the data ran out: a damaged file, not a foreign one.
+        SymphoniaError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            SerError::Corrupt("it ends before its audio begins".into())
+        }
         SymphoniaError::IoError(_) => SerError::NotAudio,
         SymphoniaError::LimitError(what) => SerError::Corrupt(format!("a limit was exceeded ({what})")),
         other => SerError::Corrupt(other.to_string()),
@@ -171,7 +175,7 @@ impl<'s> MonoDecoder<'s> {
     }
 }
 
-fn check_rate(rate: u32) -> Result<()> {
+pub(crate) fn check_rate(rate: u32) -> Result<()> {
     if (MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&rate) {
         Ok(())
     } else {

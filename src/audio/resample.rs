@@ -3,7 +3,7 @@
 //! window, planned once per input rate.
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Resampler as _};
+use rubato::{Fft, FixedSync, Resampler as _, WindowFunction};
 
 use crate::error::{Result, SerError};
 
@@ -22,7 +22,17 @@ impl MonoResampler {
             None
         } else {
             Some(
-                Fft::<f32>::new(from_rate as usize, to_rate as usize, CHUNK, 1, FixedSync::Input)
+                // One sub-chunk with a fixed output size gives every input rate the same long
+                // anti-aliasing filter, flat to about 7.8 kHz at 16 kHz output.
+                Fft::<f32>::new_custom(
+                    from_rate as usize,
+                    to_rate as usize,
+                    CHUNK,
+                    1,
+                    1,
+                    WindowFunction::BlackmanHarris2,
+                    FixedSync::Output,
+                )
                     .map_err(|_| SerError::UnsupportedSampleRate(from_rate))?,
             )
         };
