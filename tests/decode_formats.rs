@@ -499,10 +499,9 @@ fn a_truncated_compressed_file_does_not_panic() {
 }
 
 /// A FLAC or OGG file cut off before its first complete audio packet is a real audio file that
-/// is damaged, but symphonia's probe fails with an unexpected end of file, which
-/// `map_probe_error` (src/audio/decode.rs) turns into `NotAudio`: "This is not an audio file".
+/// is damaged: symphonia's probe recognises it, then runs out of data (an unexpected end of
+/// file), which must read as `Corrupt`, not as `NotAudio` ("This is not an audio file").
 #[test]
-
 fn a_compressed_file_cut_inside_its_headers_is_damaged_not_foreign() {
     let flac = fixture_bytes("tone_440hz_22050_mono.flac");
     let ogg = fixture_bytes("tone_880hz_48000_mono.ogg");
