@@ -80,8 +80,15 @@ pub const MEASURE_TO_RESULT: &str = "ser:input-to-result";
 
 pub fn mark_input() {
     if let Some(p) = performance() {
-        p.clear_marks_with_mark_name(MARK_INPUT);
+        p.clear_marks();
         let _ = p.mark(MARK_INPUT);
+    }
+}
+
+/// Marks the start of an analysis step, for the per-step figures of scripts/bench_web.sh.
+pub fn mark_step(name: &str) {
+    if let Some(p) = performance() {
+        let _ = p.mark(&format!("ser:step:{name}"));
     }
 }
 

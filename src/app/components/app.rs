@@ -26,7 +26,10 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match analysis::load_model().await {
-                    Ok(model) => dispatcher.dispatch(Action::ModelReady(Rc::new(model))),
+                    Ok(model) => {
+                        analysis::warm_up(&model);
+                        dispatcher.dispatch(Action::ModelReady(Rc::new(model)));
+                    }
                     Err(message) => dispatcher.dispatch(Action::ModelFailed(message)),
                 }
             });

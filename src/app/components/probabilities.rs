@@ -15,7 +15,7 @@ pub struct PredictionProps {
 #[function_component(PredictionCard)]
 pub fn prediction_card(props: &PredictionProps) -> Html {
     let p = &props.prediction;
-    let color = emotion_color(p.best_index());
+    let color = emotion_color(p.emotion(), p.best_index());
     html! {
         <div class="prediction-card" style={format!("--emotion: {color}")}>
             <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
@@ -47,7 +47,7 @@ pub fn probability_bars(props: &BarsProps) -> Html {
                         <li class={classes!((i == best).then_some("best"))}>
                             <span class="bar-label">{ label }</span>
                             <span class="bar-track" aria-hidden="true">
-                                <span class="bar-fill" style={format!("width: {:.2}%; background: {}", p * 100.0, emotion_color(i))}></span>
+                                <span class="bar-fill" style={format!("width: {:.2}%; background: {}", p * 100.0, emotion_color(label, i))}></span>
                             </span>
                             <span class="bar-value" data-testid={testid}>{ format!("{p:.4}") }</span>
                         </li>

@@ -40,7 +40,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         html! {
             <button type="button"
                     class={classes!("band", (*selected == Some(i)).then_some("selected"))}
-                    style={format!("left: {left:.3}%; width: {width:.3}%; background: {}", emotion_color(p.best_index()))}
+                    style={format!("left: {left:.3}%; width: {width:.3}%; background: {}", emotion_color(p.emotion(), p.best_index()))}
                     aria-label={label.clone()} title={label}
                     onmouseenter={Callback::from(move |_: MouseEvent| on_enter())}
                     onfocus={Callback::from(move |_: FocusEvent| on_focus())}

@@ -80,7 +80,7 @@ pub fn draw(canvas: &HtmlCanvasElement, map: &Heatmap, theme: &Theme) -> Result<
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_labels(8)
+        .x_labels((((xs.end - xs.start) as f64 / s) / 64.0).clamp(2.0, 8.0) as usize)
         .y_labels(0)
         .x_desc(map.x_desc)
         .y_desc(map.y_desc)

@@ -29,7 +29,7 @@ impl Theme {
                 fg: RGBColor(0xee, 0xed, 0xf5),
                 muted: RGBColor(0xb4, 0xb1, 0xc8),
                 wave: RGBColor(0xb8, 0xa6, 0xff),
-                silence: RGBColor(0x05, 0x04, 0x0a),
+                silence: RGBColor(0x6a, 0x66, 0x80),
             }
         } else {
             Theme {
@@ -72,8 +72,23 @@ pub fn draw_err<E: std::fmt::Debug>(e: E) -> String {
     format!("A chart could not be drawn ({e:?}).")
 }
 
-/// One colour per emotion label (by index in the model's labels), used in every view.
-pub fn emotion_color(index: usize) -> String {
+/// One colour per emotion, the same in every view, chosen to match what a class expects
+/// (angry red, sad blue, …); labels a future model adds fall back to a categorical palette.
+pub fn emotion_color(label: &str, index: usize) -> String {
+    let known = match label {
+        "neutral" => "#7d7b8c",
+        "calm" => "#1f9e89",
+        "happy" => "#e8a100",
+        "sad" => "#3b6fd8",
+        "angry" => "#d62828",
+        "fearful" => "#8e44ad",
+        "disgust" => "#6b8e23",
+        "surprised" => "#e0569a",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
     let c = colorous::TABLEAU10[index % colorous::TABLEAU10.len()];
     format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b)
 }

@@ -33,7 +33,7 @@ pub fn draw(canvas: &HtmlCanvasElement, signal: &[f32], sample_rate: u32, kept: 
         .disable_y_mesh()
         .light_line_style(TRANSPARENT)
         .bold_line_style(theme.muted.mix(0.25))
-        .x_labels(10)
+        .x_labels(((canvas.client_width() as f64 - INSET_LEFT - INSET_RIGHT) / 64.0).clamp(2.0, 12.0) as usize)
         .y_labels(3)
         .x_desc("time (s)")
         .x_label_formatter(&|v| format!("{v:.1}"))
