@@ -37,9 +37,9 @@ def ravdess_speaker(actor):
 class Export:
     """Features written by `ser export`: item i has frames features[offsets[i]:offsets[i+1]]."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, mmap=False):
         self.folder = folder
-        self.features = np.load(os.path.join(folder, "features.npy"))
+        self.features = np.load(os.path.join(folder, "features.npy"), mmap_mode="r" if mmap else None)
         self.offsets = np.load(os.path.join(folder, "offsets.npy"))
         with open(os.path.join(folder, "params.json")) as f:
             self.params = json.load(f)

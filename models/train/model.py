@@ -18,15 +18,19 @@ N_CLASSES = 8
 
 
 class SerCnn(nn.Module):
-    def __init__(self, widths=(64, 128, 128, 192), kernels=(5, 5, 3, 3), dropout=0.3):
+    def __init__(self, widths=(64, 128, 128, 192), kernels=(5, 5, 3, 3), dropout=0.3, cmn=False, stride1=1):
         super().__init__()
+        self.cmn = cmn
         self.register_buffer("mean", torch.zeros(1, N_MFCC, 1))
         self.register_buffer("inv_std", torch.ones(1, N_MFCC, 1))
         layers = []
         c_in = N_MFCC
         self.n_pools = 0
         for i, (w, k) in enumerate(zip(widths, kernels)):
-            layers += [nn.Conv1d(c_in, w, k, padding=k // 2, bias=False), nn.BatchNorm1d(w), nn.ReLU()]
+            stride = stride1 if i == 0 else 1
+            layers += [nn.Conv1d(c_in, w, k, stride=stride, padding=k // 2, bias=False), nn.BatchNorm1d(w), nn.ReLU()]
+            if stride == 2:
+                self.n_pools += 1
             if i < len(widths) - 1:
                 layers.append(nn.MaxPool1d(2))
                 self.n_pools += 1
@@ -40,10 +44,19 @@ class SerCnn(nn.Module):
         self.inv_std.copy_(1.0 / torch.as_tensor(std, dtype=torch.float32).view(1, N_MFCC, 1))
 
     def normalize(self, x):
+        """Global per-coefficient standardisation with the training set's statistics."""
         return (x - self.mean) * self.inv_std
 
     def logits_normalized(self, z, lengths=None):
         """Logits from already-normalised features z [B, 40, T]; `lengths` (frames) masks padding."""
+        if self.cmn:
+            # cepstral mean normalisation: remove the clip's own mean over its (valid) frames
+            if lengths is None:
+                z = z - z.mean(dim=2, keepdim=True)
+            else:
+                m = (torch.arange(z.shape[2], device=z.device)[None, :] < lengths[:, None]).to(z.dtype)
+                mu = (z * m[:, None, :]).sum(dim=2, keepdim=True) / lengths[:, None, None].to(z.dtype)
+                z = (z - mu) * m[:, None, :]
         h = self.body(z)
         if lengths is None:
             pooled = h.mean(dim=2)
@@ -59,6 +72,20 @@ class SerCnn(nn.Module):
     def forward(self, mfcc):
         """Inference path (what goes to ONNX): raw MFCC [B, 40, T] -> probabilities [B, 8]."""
         return torch.softmax(self.logits_normalized(self.normalize(mfcc)), dim=1)
+
+
+class SerEnsemble(nn.Module):
+    """Average of the members' probabilities (each member keeps its own normalisation)."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, mfcc):
+        p = self.members[0](mfcc)
+        for m in self.members[1:]:
+            p = p + m(mfcc)
+        return p * (1.0 / len(self.members))
 
 
 def count_parameters(model):

@@ -39,7 +39,7 @@ from data import (  # noqa: E402
     spec_augment,
 )
 from metrics import confusion, figures, mean_std  # noqa: E402
-from model import SerCnn, count_parameters  # noqa: E402
+from model import SerCnn, SerEnsemble, count_parameters  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
@@ -96,14 +96,14 @@ def predict_clips(model, export, idx):
     return out
 
 
-def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag):
+def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, variant="plain"):
     t0 = time.time()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     tr = export.select(train_speakers)
     va = export.select(val_speakers, originals_only=True)
     mean, std = export.norm_stats(tr)
-    model = SerCnn()
+    model = make_model(args, variant)
     model.set_norm(mean, std)
     weights = sampling_weights(export.corpus[tr], export.label[tr], CORPUS_SHARE)
     n_originals = int((export.copy[tr] == 0).sum())
@@ -134,7 +134,7 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag):
             loss.backward()
             opt.step()
             sched.step()
-            loss_sum += float(loss) * len(b)
+            loss_sum += float(loss.detach()) * len(b)
             correct += int((logits.argmax(1) == y).sum())
             total += len(b)
         p = predict_clips(model, export, va)
@@ -154,6 +154,71 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag):
     return model, {"best_epoch": best[2], "val_uar": best[0], "train_seconds": secs, "history": history}
 
 
+def train_job(job):
+    """One training run (1 torch thread by default; runs in its own process, see run_jobs)."""
+    torch.set_num_threads(job["threads"])
+    args = argparse.Namespace(**job["args"])
+    export = Export(job["feat_dir"], mmap=True)
+    with open(job["log_path"], "w") as logfh:
+        model, info = train_model(export, job["train"], job["val"], args, job["seed"], logfh, job["tag"],
+                                  job["variant"])
+    torch.save({"state": model.state_dict(), "info": info, "variant": job["variant"]}, job["out_path"])
+
+
+def run_jobs(jobs, workers, work):
+    """Runs the training jobs as separate processes, `workers` at a time (each with its own
+    single torch thread: on this shared 2-core machine that is far faster than one process with
+    2 threads, which stalls badly whenever anything else is running)."""
+    os.makedirs(work, exist_ok=True)
+    pending = []
+    for n, job in enumerate(jobs):
+        stem = os.path.join(work, job["tag"].replace(" ", ""))
+        job.update(log_path=stem + ".log", out_path=stem + ".pt")
+        with open(stem + ".json", "w") as f:
+            json.dump(job, f)
+        pending.append(stem + ".json")
+    running = []
+    while pending or running:
+        while pending and len(running) < max(1, workers):
+            spec = pending.pop(0)
+            running.append((spec, subprocess.Popen([sys.executable, os.path.abspath(__file__), "--job", spec])))
+        time.sleep(1.0)
+        for spec, proc in list(running):
+            rc = proc.poll()
+            if rc is not None:
+                running.remove((spec, proc))
+                if rc != 0:
+                    for _, p in running:
+                        p.kill()
+                    raise RuntimeError(f"training job {spec} failed with exit status {rc}")
+    results = []
+    for job in jobs:
+        saved = torch.load(job["out_path"], weights_only=False)
+        with open(job["log_path"]) as f:
+            saved["log"] = f.read()
+        results.append(saved)
+    return results
+
+
+def make_model(args, variant):
+    """variant 'plain': global normalisation only; 'cmn': also cepstral mean normalisation."""
+    assert variant in ("plain", "cmn"), variant
+    return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
+                  cmn=variant == "cmn", stride1=args.stride1)
+
+
+def load_ensemble(results, args):
+    members = []
+    for res in results:
+        m = make_model(args, res["variant"])
+        m.load_state_dict(res["state"])
+        m.eval()
+        members.append(m)
+    model = SerEnsemble(members) if len(members) > 1 else members[0]
+    model.eval()
+    return model
+
+
 # ----------------------------------------------------------------------------- ONNX + sidecar
 
 
@@ -166,9 +231,43 @@ def export_onnx(model, path):
         model, (dummy,), path, input_names=["mfcc"], output_names=["probabilities"],
         dynamic_axes={"mfcc": {2: "T"}}, opset_version=17, dynamo=False, do_constant_folding=True)
     m = onnx.load(path)
+    tidy_graph(m)
     onnx.checker.check_model(m)
+    onnx.save(m, path)
     ops = sorted({n.op_type for n in m.graph.node})
     return ops
+
+
+def tidy_graph(m):
+    """Turns Constant nodes into initializers and drops Identity nodes (the exporter emits them for
+    duplicated initializers), so the graph holds only the plain ops of the model contract."""
+    from onnx import numpy_helper
+
+    g = m.graph
+    graph_outputs = {o.name for o in g.output}
+    keep = []
+    rename = {}
+    for n in g.node:
+        if n.op_type == "Constant" and len(n.attribute) == 1 and n.attribute[0].name == "value":
+            t = numpy_helper.from_array(numpy_helper.to_array(n.attribute[0].t), n.output[0])
+            g.initializer.append(t)
+        elif n.op_type == "Identity" and n.output[0] not in graph_outputs:
+            rename[n.output[0]] = n.input[0]
+        else:
+            keep.append(n)
+    def resolve(name):
+        while name in rename:
+            name = rename[name]
+        return name
+    for n in keep:
+        for i, name in enumerate(n.input):
+            n.input[i] = resolve(name)
+    del g.node[:]
+    g.node.extend(keep)
+    used = {i for n in g.node for i in n.input}
+    inits = [t for t in g.initializer if t.name in used]
+    del g.initializer[:]
+    g.initializer.extend(inits)
 
 
 def ort_session(path):
@@ -194,7 +293,8 @@ def check_onnx(path, model, T_values=(50, 80, 150, 300, 421, 1000)):
     g = torch.Generator().manual_seed(0)
     worst = 0.0
     for T in T_values:
-        x = torch.randn(1, 40, T, generator=g) / model.inv_std + model.mean
+        m0 = model.members[0] if hasattr(model, "members") else model
+        x = torch.randn(1, 40, T, generator=g) / m0.inv_std + m0.mean
         with torch.no_grad():
             ref = model(x).numpy()
         got = sess.run(["probabilities"], {"mfcc": x.numpy()})[0]
@@ -223,6 +323,7 @@ def write_sidecar(path, onnx_path, model, export, args, cv_summary, extra=None):
         "trained": datetime.date.today().isoformat(),
         "onnx_sha256": sha256(onnx_path),
         "parameters": count_parameters(model),
+        "architecture": describe(args),
         "cv": cv_summary,
         "licence": LICENCE,
     }
@@ -231,6 +332,14 @@ def write_sidecar(path, onnx_path, model, export, args, cv_summary, extra=None):
     with open(path, "w") as f:
         json.dump(side, f, indent=2)
         f.write("\n")
+
+
+def describe(args):
+    variants = [v.strip() for v in args.members.split(",") if v.strip()]
+    return (f"average of {len(variants)} 1-D CNNs ({', '.join(variants)}): per-coefficient standardisation "
+            f"in the graph, 4 x Conv1d (channels {args.widths}, first stride {args.stride1}) + BatchNorm + ReLU "
+            f"with MaxPool /2 after the first three, global average pooling over time, dropout, "
+            f"Linear to 8, softmax")
 
 
 def cv_summary_of(fold_results):
@@ -298,7 +407,7 @@ def parse_args():
     ap.add_argument("--export-seed", type=int, default=0)
     ap.add_argument("--reexport", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--min-epoch", type=int, default=6, help="first epoch eligible for selection")
     ap.add_argument("--draws", type=int, default=0, help="training draws per epoch (0: one per original clip)")
     ap.add_argument("--batch", type=int, default=32)
@@ -307,9 +416,17 @@ def parse_args():
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--window", type=int, default=300, help="training crop length in frames (10 ms)")
     ap.add_argument("--no-specaug", dest="specaug", action="store_false")
+    ap.add_argument("--widths", default="64,128,128,192", help="channels of the 4 conv layers")
+    ap.add_argument("--dropout", type=float, default=0.3)
+    ap.add_argument("--members", default="plain,cmn",
+                    help="ensemble members, one model each: plain (global normalisation) or cmn (also "
+                         "the clip's own mean MFCC subtracted, in the graph); outputs are averaged")
+    ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="training processes side by side")
+    ap.add_argument("--experiment", default="", help="name: CV only, results under work/exp_NAME, nothing shipped")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per training process")
     return ap.parse_args()
 
 
@@ -320,36 +437,80 @@ def main():
     t_start = time.time()
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(os.path.join(MODELS, "cv"), exist_ok=True)
+    out_dir = os.path.join(args.work, "exp_" + args.experiment) if args.experiment else MODELS
+    if args.experiment:
+        args.final = False
+        os.makedirs(out_dir, exist_ok=True)
     feat_dir = run_export(args)
-    export = Export(feat_dir)
+    export = Export(feat_dir, mmap=True)
     log(f"features: {len(export.items)} items, {export.features.shape[0]} frames")
 
     folds = [int(k) for k in args.folds.split(",") if k.strip()]
     all_speakers = sorted(set(export.speaker))
-    cv_log_path = os.path.join(HERE, "cv_log.txt")
+    variants = [v.strip() for v in args.members.split(",") if v.strip()]
+    groups = []  # (fold or None for the final model, test speakers, val speakers, train speakers)
+    for k in folds:
+        test = [ravdess_speaker(a) for a in fold_test_actors(k)]
+        val = [ravdess_speaker(a) for a in fold_val_actors(k)]
+        groups.append((k, test, val, [s for s in all_speakers if s not in test and s not in val]))
+    if args.final:
+        val = [ravdess_speaker(a) for a in FINAL_VAL_ACTORS]
+        groups.append((None, [], val, [s for s in all_speakers if s not in val]))
+    jobs = []
+    for k, test, val, train_sp in groups:
+        for n, variant in enumerate(variants):
+            name = f"fold {k}" if k is not None else "final"
+            jobs.append({"tag": f"{name} m{n}", "fold": k, "test": test, "val": val, "train": train_sp,
+                         "variant": variant, "seed": args.seed * 1000 + (k if k is not None else 99) * 10 + n})
+    for j in jobs:
+        j.update(feat_dir=feat_dir, args=vars(args), threads=args.threads)
+    log(f"training {len(jobs)} models, {args.workers} at a time, {args.threads} torch thread(s) each")
+    t_train = time.time()
+    results = run_jobs(jobs, args.workers, os.path.join(out_dir, "jobs") if args.experiment else os.path.join(args.work, "jobs"))
+    log(f"training done in {time.time() - t_train:.0f}s")
+
+    cv_log_path = os.path.join(out_dir if args.experiment else HERE, "cv_log.txt")
     fold_results = []
     logfh = open(cv_log_path, "w") if folds else None
     if logfh:
         log(f"ser_cnn CV run, args: {vars(args)}", logfh)
-    for k in folds:
-        test = [ravdess_speaker(a) for a in fold_test_actors(k)]
-        val = [ravdess_speaker(a) for a in fold_val_actors(k)]
-        train_sp = [s for s in all_speakers if s not in test and s not in val]
-        log(f"fold {k}: test {test}, val {val}", logfh)
-        model, info = train_model(export, train_sp, val, args, args.seed * 100 + k, logfh, f"fold {k}")
+        log(f"training wall time for {len(jobs)} models ({args.workers} in parallel): "
+            f"{time.time() - t_train:.0f}s", logfh)
+    for k, test, val, train_sp in groups:
+        if k is None:
+            continue
+        members = [r for j, r in zip(jobs, results) if j["fold"] == k]
+        model = load_ensemble(members, args)
+        log(f"fold {k}: test {test}, val {val}, train {len(train_sp)} speakers, members {variants}", logfh)
+        for r in members:
+            logfh.write(r["log"])
+        info = {"best_epoch": [r["info"]["best_epoch"] for r in members],
+                "val_uar": [round(r["info"]["val_uar"], 4) for r in members],
+                "train_seconds": sum(r["info"]["train_seconds"] for r in members),
+                "history": [r["info"]["history"] for r in members]}
         te = export.select(test, originals_only=True)
-        onnx_path = os.path.join(args.work, f"fold{k}.onnx")
+        onnx_path = os.path.join(out_dir if args.experiment else args.work, f"fold{k}.onnx")
         export_onnx(model, onnx_path)
         check_onnx(onnx_path, model)
         # The reported figures are onnxruntime's, one forward pass per whole original clip.
         p_ort = ort_predict(ort_session(onnx_path), export, te)
         p_torch = predict_clips(model, export, te)
         assert np.abs(p_ort - p_torch).max() < 1e-4, np.abs(p_ort - p_torch).max()
+        np.save(os.path.join(out_dir if args.experiment else args.work, f"fold{k}_test_probs.npy"), p_ort)
+        member_figs = []
+        if len(members) > 1:
+            for n, m in enumerate(model.members):
+                fm = figures(confusion(export.label[te], predict_clips(m, export, te).argmax(1)))
+                member_figs.append({"variant": members[n]["variant"], "accuracy": fm["accuracy"],
+                                    "uar": fm["uar"], "macro_f1": fm["macro_f1"]})
+                log(f"fold {k} member {n} ({members[n]['variant']}) alone: accuracy {fm['accuracy']:.4f} "
+                    f"UAR {fm['uar']:.4f} macro-F1 {fm['macro_f1']:.4f}", logfh)
         cm = confusion(export.label[te], p_ort.argmax(1))
         fig = figures(cm)
         res = {"fold": k, "test_speakers": test, "val_speakers": val, **fig,
-               "confusion": cm.tolist(), "best_epoch": info["best_epoch"], "val_uar": info["val_uar"],
-               "train_seconds": round(info["train_seconds"], 1), "history": info["history"]}
+               "confusion": cm.tolist(), "members": member_figs, "best_epoch": info["best_epoch"],
+               "val_uar": info["val_uar"], "train_seconds": round(info["train_seconds"], 1),
+               "history": info["history"]}
         fold_results.append(res)
         log(f"fold {k} TEST ({len(te)} clips): accuracy {fig['accuracy']:.4f} UAR {fig['uar']:.4f} "
             f"macro-F1 {fig['macro_f1']:.4f}", logfh)
@@ -359,19 +520,23 @@ def main():
         log(f"  confusion (rows true, cols pred, order {LABELS}):", logfh)
         for row in cm:
             log("    " + " ".join(f"{v:3d}" for v in row), logfh)
-        if k == 1:
+        if k == 1 and not args.experiment:
             ship_fold(model, onnx_path, export, args, fig, test, val, info)
 
     cv_summary = cv_summary_of(fold_results) if len(fold_results) == N_FOLDS else None
     if fold_results:
-        write_cv_results(fold_results, args, logfh)
-    if logfh:
-        logfh.close()
+        write_cv_results(fold_results, args, logfh, out_dir)
 
-    if args.final:
-        val = [ravdess_speaker(a) for a in FINAL_VAL_ACTORS]
-        train_sp = [s for s in all_speakers if s not in val]
-        model, info = train_model(export, train_sp, val, args, args.seed * 100 + 99, None, "final")
+    for k, test, val, train_sp in groups:
+        if k is not None:
+            continue
+        members = [r for j, r in zip(jobs, results) if j["fold"] is None]
+        model = load_ensemble(members, args)
+        info = {"best_epoch": [r["info"]["best_epoch"] for r in members],
+                "val_uar": [round(r["info"]["val_uar"], 4) for r in members]}
+        if logfh:
+            for r in members:
+                logfh.write(r["log"])
         onnx_path = os.path.join(MODELS, "ser_cnn.onnx")
         ops = export_onnx(model, onnx_path)
         worst = check_onnx(onnx_path, model)
@@ -382,15 +547,19 @@ def main():
                     cv_summary = json.load(f).get("summary_short")
         write_sidecar(os.path.join(MODELS, "ser_cnn.json"), onnx_path, model, export, args, cv_summary,
                       {"final_val_speakers": val, "final_best_epoch": info["best_epoch"],
-                       "final_val_uar": round(info["val_uar"], 4)})
+                       "final_val_uar": info["val_uar"]})
         write_reference(onnx_path, export, os.path.join(REPO, "tests", "fixtures", "model", "reference.json"))
         log(f"final: {onnx_path} ({os.path.getsize(onnx_path)} bytes, {count_parameters(model)} parameters, "
-            f"ops {ops}, torch-vs-ort max diff {worst:.2e})")
-    if fold_results:
+            f"ops {ops}, torch-vs-ort max diff {worst:.2e})", logfh)
+    if logfh:
+        log(f"total wall time {time.time() - t_start:.0f}s", logfh)
+        logfh.close()
+    if fold_results and not args.experiment:
         import report
 
         report.make_figures(os.path.join(MODELS, "cv_results.json"), MODELS)
-    log(f"total wall time {time.time() - t_start:.0f}s")
+    if not logfh:
+        log(f"total wall time {time.time() - t_start:.0f}s")
 
 
 def ship_fold(model, onnx_path, export, args, fig, test, val, info):
@@ -419,7 +588,7 @@ def ship_fold(model, onnx_path, export, args, fig, test, val, info):
         w.writerows(r for r in rows[1:] if r[col] in test)
 
 
-def write_cv_results(fold_results, args, logfh):
+def write_cv_results(fold_results, args, logfh, out_dir):
     summed = np.sum([r["confusion"] for r in fold_results], axis=0)
     pooled = figures(summed)
     summary = {key: mean_std([r[key] for r in fold_results]) for key in ("accuracy", "uar", "macro_f1")}
@@ -446,7 +615,7 @@ def write_cv_results(fold_results, args, logfh):
         "folds": fold_results,
         "args": vars(args),
     }
-    with open(os.path.join(MODELS, "cv_results.json"), "w") as f:
+    with open(os.path.join(out_dir, "cv_results.json"), "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
     log("CV SUMMARY (mean ± sample std over folds): " + ", ".join(
@@ -459,4 +628,8 @@ def write_cv_results(fold_results, args, logfh):
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--job":
+        with open(sys.argv[2]) as f:
+            train_job(json.load(f))
+    else:
+        main()
