@@ -99,8 +99,10 @@ pub fn analyse_16k(signal: Vec<f32>, options: &PipelineOptions) -> Result<Analys
     if duration < options.min_duration_s {
         return Err(SerError::TooShort { got: duration, need: options.min_duration_s });
     }
-    let peak = signal.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-    if peak < SILENCE_PEAK {
+    // Measured around the mean, so a constant DC offset counts as the silence it is.
+    let mean = signal.iter().map(|&s| s as f64).sum::<f64>() / signal.len().max(1) as f64;
+    let peak = signal.iter().fold(0.0f64, |m, &s| m.max((s as f64 - mean).abs()));
+    if peak < SILENCE_PEAK as f64 {
         return Err(SerError::Silent);
     }
     let kept = if options.trim {

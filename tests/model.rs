@@ -102,3 +102,13 @@ fn probabilities_sum_to_one_and_long_clips_get_a_timeline() {
     let csv = report.to_csv("long.wav");
     assert_eq!(csv.lines().count(), 2 + report.timeline.len());
 }
+
+#[test]
+fn silence_and_dc_offset_are_no_speech_not_a_prediction() {
+    let options = PipelineOptions::default();
+    for (what, signal) in [("all zeros", vec![0.0f32; 32_000]), ("DC offset only", vec![0.25f32; 32_000])] {
+        let err = ser::analyse_samples(&signal, 16_000, &options).err().unwrap_or_else(|| panic!("{what} was analysed"));
+        assert_eq!(err, SerError::Silent, "{what}");
+        assert_eq!(err.to_string(), "The recording is silent: no speech found.");
+    }
+}

@@ -37,29 +37,32 @@ impl Features {
 
 /// Orthonormal DCT-II restricted to the first `n_out` coefficients.
 pub struct Dct2 {
-    n_in: usize,
     n_out: usize,
+    /// Stored input-major (`[n_in][n_out]`) so the inner loop runs over outputs and vectorises.
     matrix: Vec<f32>,
 }
 
 impl Dct2 {
     pub fn new(n_in: usize, n_out: usize) -> Self {
         let n = n_in as f64;
-        let mut matrix = Vec::with_capacity(n_in * n_out);
+        let mut matrix = vec![0.0f32; n_in * n_out];
         for k in 0..n_out {
             let scale = if k == 0 { (1.0 / n).sqrt() } else { (2.0 / n).sqrt() };
             for i in 0..n_in {
                 let angle = std::f64::consts::PI * k as f64 * (2 * i + 1) as f64 / (2.0 * n);
-                matrix.push((scale * angle.cos()) as f32);
+                matrix[i * n_out + k] = (scale * angle.cos()) as f32;
             }
         }
-        Self { n_in, n_out, matrix }
+        Self { n_out, matrix }
     }
 
     pub fn apply_into(&self, input: &[f32], out: &mut [f32]) {
-        for (k, o) in out.iter_mut().enumerate().take(self.n_out) {
-            let row = &self.matrix[k * self.n_in..(k + 1) * self.n_in];
-            *o = row.iter().zip(input).map(|(a, b)| a * b).sum();
+        let out = &mut out[..self.n_out];
+        out.fill(0.0);
+        for (row, &v) in self.matrix.chunks_exact(self.n_out).zip(input) {
+            for (o, m) in out.iter_mut().zip(row) {
+                *o += m * v;
+            }
         }
     }
 }

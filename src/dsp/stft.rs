@@ -63,13 +63,16 @@ impl PowerStft {
         debug_assert_eq!(out.len(), self.n_bins());
         let half = (self.n_fft / 2) as isize;
         let start = index as isize * self.hop_length as isize - half;
-        for (k, (slot, w)) in self.frame.iter_mut().zip(&self.window).enumerate() {
-            let pos = start + k as isize;
-            *slot = if pos >= 0 && (pos as usize) < signal.len() {
-                signal[pos as usize] * w
-            } else {
-                0.0
-            };
+        // The part of the frame that overlaps the signal; the rest is the zero padding.
+        let lo = (-start).clamp(0, self.n_fft as isize) as usize;
+        let hi = (signal.len() as isize - start).clamp(lo as isize, self.n_fft as isize) as usize;
+        self.frame[..lo].fill(0.0);
+        self.frame[hi..].fill(0.0);
+        if hi > lo {
+            let from = (start + lo as isize) as usize;
+            for ((slot, s), w) in self.frame[lo..hi].iter_mut().zip(&signal[from..from + (hi - lo)]).zip(&self.window[lo..hi]) {
+                *slot = s * w;
+            }
         }
         // Lengths are fixed at construction, so the transform cannot fail.
         let _ = self
