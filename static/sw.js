@@ -28,11 +28,17 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
-    // The page itself: fresh when online (to pick up a new version), cached when offline.
-    event.respondWith(
-      fetch(request).catch(() => caches.match(request, { ignoreSearch: true })
-        .then((hit) => hit || caches.match('./'))),
-    );
+    // The page itself: fresh when online (to pick up a new version), cached when offline or
+    // when the network takes more than 3 s to answer (flaky classroom Wi-Fi).
+    const cached = () => caches.match(request, { ignoreSearch: true }).then((hit) => hit || caches.match('./'));
+    event.respondWith(new Promise((resolve) => {
+      let settled = false;
+      const settle = (response) => { if (!settled && response) { settled = true; resolve(response); } };
+      const slow = setTimeout(() => cached().then(settle), 3000);
+      fetch(request)
+        .then((response) => { clearTimeout(slow); settle(response); })
+        .catch(() => { clearTimeout(slow); cached().then((hit) => settle(hit || Response.error())); });
+    }));
     return;
   }
   // Everything else has a content hash in its name or is versioned with the cache.

@@ -23,12 +23,17 @@ pub fn playback(props: &PlaybackProps) -> Html {
     let audio = use_node_ref();
     let position = use_state(|| 0.0f64);
     let ticker: Rc<RefCell<Option<Interval>>> = use_mut_ref(|| None);
+    // The cursor appears once playback has started or the user has picked a place.
+    let started = use_state(|| false);
 
     let sync = {
-        let (audio, position) = (audio.clone(), position.clone());
+        let (audio, position, started) = (audio.clone(), position.clone(), started.clone());
         move || {
             if let Some(a) = audio.cast::<HtmlAudioElement>() {
                 position.set(a.current_time());
+                if a.current_time() > 0.0 && !*started {
+                    started.set(true);
+                }
             }
         }
     };
@@ -73,7 +78,7 @@ pub fn playback(props: &PlaybackProps) -> Html {
             <div class="wave-plot" onclick={seek}>
                 <canvas ref={props.canvas.clone()} class="plot wave-canvas" role="img"
                         aria-label="Waveform of the recording over time, with removed silence shaded"></canvas>
-                <div class="cursor" style={cursor} aria-hidden="true"></div>
+                <div class={classes!("cursor", (!*started).then_some("idle"))} style={cursor} aria-hidden="true"></div>
             </div>
             { props.children.clone() }
             if let Some(url) = &props.audio_url {
