@@ -160,6 +160,23 @@ test('screenshots of the result view at 1280 px and 360 px, light and dark', T, 
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
+test('clicking the waveplot seeks; playing moves the cursor', T, async () => {
+  await page.getByRole('button', { name: /sample clip: Angry/ }).click();
+  await prediction().waitFor();
+  const cursor = page.locator('.wave-plot .cursor');
+  assert.match(await cursor.getAttribute('class'), /idle/);
+  const box = await page.locator('.wave-canvas').boundingBox();
+  await page.locator('.wave-canvas').click({ position: { x: 58 + (box.width - 74) * 0.5, y: box.height / 2 } });
+  await page.waitForFunction(() => !document.querySelector('.wave-plot .cursor').classList.contains('idle'));
+  const seeked = await page.evaluate(() => document.querySelector('audio.player').currentTime);
+  assert.ok(seeked > 1.5 && seeked < 2.9, `seeked to ${seeked} s of 4.4 s`);
+  const before = await cursor.getAttribute('style');
+  await page.evaluate(() => document.querySelector('audio.player').play());
+  await page.waitForTimeout(700);
+  await page.evaluate(() => document.querySelector('audio.player').pause());
+  assert.notEqual(await cursor.getAttribute('style'), before, 'the cursor follows playback');
+});
+
 test('the page is keyboard operable: Tab to a sample, Enter analyses it', T, async () => {
   await page.reload();
   await page.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 60_000 });
