@@ -82,24 +82,11 @@ export function writeWav(path, samples, rate) {
 }
 
 /**
- * A ~10 s speech WAV (three fixture clips joined) for the fake microphone and the timeline:
- * made with the project's venv python and soundfile.
+ * A ~10 s speech WAV (two RAVDESS fixture clips, three takes joined with 0.25 s pauses) for the
+ * fake microphone and the timeline. Committed, so the tests need no Python.
  */
 export function makeSpeechWav() {
-  const out = join(ARTIFACTS, 'speech_long.wav');
-  if (existsSync(out)) return out;
-  const python = process.env.PYTHON || join(ROOT, '.venv/bin/python');
-  const clips = ['ravdess_01_angry', 'ravdess_02_sad', 'ravdess_01_angry']
-    .map((c) => join(ROOT, `tests/fixtures/librosa/${c}.flac`));
-  execFileSync(python, ['-c', `
-import sys, numpy as np, soundfile as sf
-parts = []
-for path in sys.argv[2:]:
-    x, sr = sf.read(path, dtype="float32")
-    parts += [x, np.zeros(sr // 4, dtype="float32")]
-sf.write(sys.argv[1], np.concatenate(parts), sr, subtype="PCM_16")
-`, out, ...clips]);
-  return out;
+  return join(ROOT, 'tests/fixtures/e2e/speech_long.wav');
 }
 
 /** The probabilities the page shows, by label. */
