@@ -14,7 +14,8 @@ step "native tests (release)"
 cargo test --release --locked
 
 step "core in wasm32, headless Chromium (wasm-bindgen-test)"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown --test wasm_core
+# The page's own profile, so tract is compiled for wasm32 once for this test and the page.
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --profile web --target wasm32-unknown-unknown --test wasm_core
 
 if [ -x scripts/test_web.sh ]; then
   step "web app end to end (Playwright)"
