@@ -1,0 +1,38 @@
+//! `ser eval` on one cross-validation fold's test actors reproduces the figure the trainer
+//! recorded for that fold's model (models/cv/fold1.json), within one percentage point.
+//! Needs ../shared/data beside the repo; without it the test says so and skips.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn eval_reproduces_the_fold_figure() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let data = root.join("../shared/data");
+    if !data.join("manifest.csv").exists() {
+        eprintln!("SKIPPED: ../shared/data is absent, so the fold cannot be re-evaluated");
+        return;
+    }
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("models/cv/fold1.json")).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ser"))
+        .args(["eval", "--json", "--manifest"])
+        .arg(root.join("models/cv/fold1_test.csv"))
+        .arg("--root")
+        .arg(&data)
+        .arg("--model")
+        .arg(root.join("models/cv/fold1.onnx"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["skipped"], 0, "every test clip must be analysed");
+    let test_speakers = card["test_speakers"].as_array().unwrap();
+    assert_eq!(test_speakers.len(), 4);
+    assert_eq!(got["n"].as_u64().unwrap(), 60 * test_speakers.len() as u64);
+    for key in ["accuracy", "uar", "macro_f1"] {
+        let (ours, recorded) = (got[key].as_f64().unwrap(), card[key].as_f64().unwrap());
+        eprintln!("fold 1 {key}: ser eval {ours:.4}, trainer {recorded:.4}");
+        assert!((ours - recorded).abs() <= 0.01, "{key}: ser eval {ours} vs model card {recorded}");
+    }
+}
