@@ -8,7 +8,9 @@ source scripts/env.sh
 
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 scripts/build_web.sh --if-needed
-cargo build --release --bin ser --quiet
+# The same features as `cargo test --release`, so scripts/test.sh does not rebuild tract
+# (a plain `cargo build` unifies features without the dev-dependencies).
+cargo test --release --locked --no-run --quiet
 mkdir -p tests/artifacts
 node --test --test-concurrency=1 tests/e2e/
 echo "test_web: screenshots in tests/artifacts/: $(cd tests/artifacts && ls ./*.png | tr '\n' ' ')"
