@@ -59,7 +59,43 @@ def make_figures(results_path, out_dir):
     plt.close(fig)
 
 
+def markdown_tables(results_path):
+    """The model card's result tables, from cv_results.json."""
+    with open(results_path) as f:
+        res = json.load(f)
+    labels = res["labels"]
+    out = ["| fold | test actors | accuracy | UAR | macro-F1 |", "|---:|---|---:|---:|---:|"]
+    for r in res["folds"]:
+        actors = ", ".join(s.split("_")[1] for s in r["test_speakers"])
+        out.append(f"| {r['fold']} | {actors} | {r['accuracy']:.3f} | {r['uar']:.3f} | {r['macro_f1']:.3f} |")
+    s = res["summary"]
+    out.append(f"| **mean ± std** | | **{s['accuracy']['mean']:.3f} ± {s['accuracy']['std']:.3f}** | "
+               f"**{s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}** | "
+               f"**{s['macro_f1']['mean']:.3f} ± {s['macro_f1']['std']:.3f}** |")
+    p = res["pooled"]
+    out.append(f"| pooled (all 1200 clips) | | {p['accuracy']:.3f} | {p['uar']:.3f} | {p['macro_f1']:.3f} |")
+    out += ["", "| class | precision | recall | F1 | pooled P / R / F1 | support |", "|---|---:|---:|---:|---:|---:|"]
+    pc = res["per_class_mean_over_folds"]
+    for lab in labels:
+        m = pc[lab]
+        q = p["per_class"][lab]
+        out.append(f"| {lab} | {m['precision']['mean']:.3f} ± {m['precision']['std']:.3f} | "
+                   f"{m['recall']['mean']:.3f} ± {m['recall']['std']:.3f} | {m['f1']['mean']:.3f} ± {m['f1']['std']:.3f} | "
+                   f"{q['precision']:.3f} / {q['recall']:.3f} / {q['f1']:.3f} | {q['support']} |")
+    cm = res["summed_confusion"]
+    out += ["", "| true \\ predicted | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for lab, row in zip(labels, cm):
+        out.append(f"| {lab} | " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
+    import sys
+
     here = os.path.dirname(os.path.abspath(__file__))
     models = os.path.join(here, "..")
-    make_figures(os.path.join(models, "cv_results.json"), models)
+    path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(models, "cv_results.json")
+    if len(sys.argv) > 1 and sys.argv[1] == "--markdown":
+        print(markdown_tables(path))
+    else:
+        make_figures(path, models)

@@ -49,8 +49,6 @@ LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0), TESS (CC BY-NC-ND 4.0) and SAVEE (research use only): "
     "non-commercial use only."
 )
-# Share of the training draws per corpus (classes are then balanced overall, see data.py).
-CORPUS_SHARE = {"ravdess": 0.5, "tess": 0.25, "savee": 0.25}
 
 
 def log(msg, fh=None):
@@ -105,7 +103,8 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     mean, std = export.norm_stats(tr)
     model = make_model(args, variant)
     model.set_norm(mean, std)
-    weights = sampling_weights(export.corpus[tr], export.label[tr], CORPUS_SHARE)
+    share = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.corpus_share.split(",")}
+    weights = sampling_weights(export.corpus[tr], export.label[tr], share)
     n_originals = int((export.copy[tr] == 0).sum())
     draws = args.draws if args.draws else n_originals
     steps_per_epoch = (draws + args.batch - 1) // args.batch
@@ -416,6 +415,8 @@ def parse_args():
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--window", type=int, default=300, help="training crop length in frames (10 ms)")
     ap.add_argument("--no-specaug", dest="specaug", action="store_false")
+    ap.add_argument("--corpus-share", default="ravdess=0.5,tess=0.25,savee=0.25",
+                    help="share of the training draws per corpus (classes are then balanced overall)")
     ap.add_argument("--widths", default="64,128,128,192", help="channels of the 4 conv layers")
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--members", default="plain,cmn",
@@ -424,6 +425,8 @@ def parse_args():
     ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
+    ap.add_argument("--no-fp16", dest="fp16", action="store_false",
+                    help="keep the shipped model's weights float32 (default: fp16.py converts them)")
     ap.add_argument("--workers", type=int, default=2, help="training processes side by side")
     ap.add_argument("--experiment", default="", help="name: CV only, results under work/exp_NAME, nothing shipped")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per training process")
@@ -551,6 +554,14 @@ def main():
         write_reference(onnx_path, export, os.path.join(REPO, "tests", "fixtures", "model", "reference.json"))
         log(f"final: {onnx_path} ({os.path.getsize(onnx_path)} bytes, {count_parameters(model)} parameters, "
             f"ops {ops}, torch-vs-ort max diff {worst:.2e})", logfh)
+        if args.fp16:
+            # The shipped model stores its weights as float16 (computed in float32): fp16.py
+            # converts it, checks agreement on every original clip and rewrites the sidecar's
+            # sha256 and the reference fixture. The CV fold models stay float32.
+            out = subprocess.run([sys.executable, os.path.join(HERE, "fp16.py"), "--features", feat_dir],
+                                 check=True, capture_output=True, text=True).stdout
+            for line in out.strip().splitlines():
+                log("fp16: " + line, logfh)
     if logfh:
         log(f"total wall time {time.time() - t_start:.0f}s", logfh)
         logfh.close()
