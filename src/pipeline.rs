@@ -77,19 +77,21 @@ pub fn analyse_bytes(bytes: &[u8], options: &PipelineOptions) -> Result<Analysis
 
 /// Analyse mono samples at any supported rate (from a microphone or the browser's decoder).
 pub fn analyse_samples(samples: &[f32], sample_rate: u32, options: &PipelineOptions) -> Result<Analysis> {
+    analyse_16k(to_analysis_rate(samples, sample_rate, options)?, options)
+}
+
+/// The first half of [`analyse_samples`]: checks the input and resamples it to the analysis
+/// rate. Split out so the page can yield between this and [`analyse_16k`].
+pub fn to_analysis_rate(samples: &[f32], sample_rate: u32, options: &PipelineOptions) -> Result<Vec<f32>> {
     crate::audio::decode::check_rate(sample_rate)?;
     if samples.iter().any(|s| !s.is_finite()) {
         return Err(SerError::InvalidSamples);
     }
-    let duration = samples.len() as f64 / sample_rate.max(1) as f64;
+    let duration = samples.len() as f64 / sample_rate as f64;
     if duration > options.limits.max_seconds {
         return Err(SerError::TooLong { got: duration, limit: options.limits.max_seconds });
     }
-    let target = options.params.sample_rate;
-    let signal = MonoResampler::new(sample_rate, target)?.process_all(samples)?;
-    let mut analysis = analyse_16k(signal, options)?;
-    analysis.sample_rate = target;
-    Ok(analysis)
+    MonoResampler::new(sample_rate, options.params.sample_rate)?.process_all(samples)
 }
 
 /// Analyse a signal already at the analysis rate.

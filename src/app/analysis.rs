@@ -5,8 +5,7 @@
 use std::rc::Rc;
 
 use crate::audio::{decode_bytes, MonoResampler};
-use crate::dsp::Interval;
-use crate::model::{EmotionModel, Report, Segment};
+use crate::model::{EmotionModel, Report};
 use crate::pipeline::{analyse_16k, Analysis, PipelineOptions};
 use crate::SerError;
 
@@ -84,7 +83,7 @@ pub async fn analyse(source: Source, model: Rc<EmotionModel>, report_progress: &
 
     progress(Step::Resampling, 0.3);
     yield_now().await;
-    let signal = resample(&samples, rate, &options).map_err(|e| e.to_string())?;
+    let signal = crate::pipeline::to_analysis_rate(&samples, rate, &options).map_err(|e| e.to_string())?;
     drop(samples);
 
     progress(Step::Features, 0.5);
@@ -117,71 +116,19 @@ async fn decode(bytes: &[u8], options: &PipelineOptions, progress: &dyn Fn(Step,
     }
 }
 
-/// `pipeline::analyse_samples` up to the 16 kHz signal (same checks, same resampler), split
-/// out so the page can yield between resampling and feature extraction.
-fn resample(samples: &[f32], rate: u32, options: &PipelineOptions) -> crate::Result<Vec<f32>> {
-    if samples.iter().any(|s| !s.is_finite()) {
-        return Err(SerError::InvalidSamples);
-    }
-    let duration = samples.len() as f64 / rate.max(1) as f64;
-    if duration > options.limits.max_seconds {
-        return Err(SerError::TooLong { got: duration, limit: options.limits.max_seconds });
-    }
-    MonoResampler::new(rate, options.params.sample_rate)?.process_all(samples)
-}
-
 /// `Report::new`, one model window per step so long recordings do not freeze the page.
 async fn report_stepwise(model: &EmotionModel, analysis: &Analysis, progress: &dyn Fn(Step, f64)) -> crate::Result<Report> {
-    let f = &analysis.features;
-    let whole = model.predict(f)?;
-    let (window, hop) = (model.window_frames(), model.hop_frames());
-    let hop_samples = model.info().feature_params.hop_length;
-    let sr = analysis.sample_rate as f64;
-    let joined_len: usize = analysis.kept.iter().map(Interval::len).sum();
-    let starts = window_starts(f.n_frames, window, hop);
+    let whole = model.predict(&analysis.features)?;
+    let starts = Report::timeline_starts(model, analysis);
     let mut timeline = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
         if i % 4 == 0 {
             progress(Step::Timeline, 0.75 + 0.25 * i as f64 / starts.len() as f64);
             yield_now().await;
         }
-        let rows = &f.mfcc[start * f.n_mfcc..(start + window) * f.n_mfcc];
-        let prediction = model.run(rows, window)?;
-        let first = (start * hop_samples).min(joined_len.saturating_sub(1));
-        let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
-        timeline.push(Segment {
-            start_s: original_sample(&analysis.kept, first) as f64 / sr,
-            end_s: (original_sample(&analysis.kept, last) + 1) as f64 / sr,
-            prediction,
-        });
+        timeline.push(Report::segment(model, analysis, start)?);
     }
-    Ok(Report { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline })
-}
-
-/// Maps a sample offset in the joined kept audio back to the original recording (as the core's
-/// report does; the e2e test compares the exported timeline with `ser predict`'s).
-fn original_sample(kept: &[Interval], mut offset: usize) -> usize {
-    for interval in kept {
-        if offset < interval.len() {
-            return interval.start + offset;
-        }
-        offset -= interval.len();
-    }
-    kept.last().map_or(offset, |i| i.end)
-}
-
-/// Window start frames, as the core's report computes them (`model::report::window_starts`,
-/// which the model module does not export): every `hop` frames plus one flush with the end.
-fn window_starts(n_frames: usize, window: usize, hop: usize) -> Vec<usize> {
-    if n_frames <= window || window == 0 {
-        return Vec::new();
-    }
-    let last = n_frames - window;
-    let mut starts: Vec<usize> = (0..=last).step_by(hop.max(1)).collect();
-    if starts.last() != Some(&last) {
-        starts.push(last);
-    }
-    starts
+    Ok(Report::from_parts(whole, analysis, timeline))
 }
 
 /// Fetches the model and its sidecar from the page's own origin and loads them with the core.

@@ -49,26 +49,41 @@ pub fn window_starts(n_frames: usize, window: usize, hop: usize) -> Vec<usize> {
 }
 
 impl Report {
+    /// The whole-clip prediction and, for clips longer than the model's window, the timeline.
     pub fn new(model: &EmotionModel, analysis: &Analysis) -> Result<Self> {
+        let whole = model.predict(&analysis.features)?;
+        let timeline = Self::timeline_starts(model, analysis)
+            .into_iter()
+            .map(|start| Self::segment(model, analysis, start))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::from_parts(whole, analysis, timeline))
+    }
+
+    /// Start frames of the timeline windows (none when the clip fits in one window). With
+    /// [`Self::segment`] and [`Self::from_parts`], lets a caller build the report step by step.
+    pub fn timeline_starts(model: &EmotionModel, analysis: &Analysis) -> Vec<usize> {
+        window_starts(analysis.features.n_frames, model.window_frames(), model.hop_frames())
+    }
+
+    /// The prediction of the window starting at frame `start`, in seconds of the recording.
+    pub fn segment(model: &EmotionModel, analysis: &Analysis, start: usize) -> Result<Segment> {
         let f = &analysis.features;
-        let whole = model.predict(f)?;
-        let (window, hop) = (model.window_frames(), model.hop_frames());
+        let window = model.window_frames();
         let hop_samples = model.info().feature_params.hop_length;
         let sr = analysis.sample_rate as f64;
         let joined_len: usize = analysis.kept.iter().map(Interval::len).sum();
-        let mut timeline = Vec::new();
-        for start in window_starts(f.n_frames, window, hop) {
-            let rows = &f.mfcc[start * f.n_mfcc..(start + window) * f.n_mfcc];
-            let prediction = model.run(rows, window)?;
-            let first = (start * hop_samples).min(joined_len.saturating_sub(1));
-            let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
-            timeline.push(Segment {
-                start_s: original_sample(&analysis.kept, first) as f64 / sr,
-                end_s: (original_sample(&analysis.kept, last) + 1) as f64 / sr,
-                prediction,
-            });
-        }
-        Ok(Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline })
+        let prediction = model.run(&f.mfcc[start * f.n_mfcc..(start + window) * f.n_mfcc], window)?;
+        let first = (start * hop_samples).min(joined_len.saturating_sub(1));
+        let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
+        Ok(Segment {
+            start_s: original_sample(&analysis.kept, first) as f64 / sr,
+            end_s: (original_sample(&analysis.kept, last) + 1) as f64 / sr,
+            prediction,
+        })
+    }
+
+    pub fn from_parts(whole: Prediction, analysis: &Analysis, timeline: Vec<Segment>) -> Self {
+        Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline }
     }
 
     fn probabilities_json(p: &Prediction) -> Value {
