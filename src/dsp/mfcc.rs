@@ -2,6 +2,7 @@
 //! `librosa.power_to_db(ref=1.0, amin=1e-10, top_db=80)` → `scipy.fft.dct(type=2, norm="ortho")`,
 //! which is what `librosa.feature.mfcc` does.
 
+use super::frames::CentredFrames;
 use super::mel::MelFilterbank;
 use super::params::FeatureParams;
 use super::stft::PowerStft;
@@ -67,34 +68,83 @@ impl Dct2 {
     }
 }
 
+/// Log-mel rows in dB, before the `db_top_db` floor, of audio arriving in blocks.
+pub struct LogMelStream {
+    framer: CentredFrames,
+    stft: PowerStft,
+    mel: MelFilterbank,
+    power: Vec<f32>,
+    row: Vec<f32>,
+}
+
+impl LogMelStream {
+    pub fn new(params: &FeatureParams) -> Self {
+        Self {
+            framer: CentredFrames::new(params.n_fft, params.hop_length),
+            stft: PowerStft::new(params.n_fft, params.hop_length, params.win_length),
+            mel: MelFilterbank::new(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax),
+            power: vec![0.0; params.n_bins()],
+            row: vec![0.0; params.n_mels],
+        }
+    }
+
+    /// Adds samples and calls `each(row)` for every frame now complete.
+    pub fn push(&mut self, samples: &[f32], mut each: impl FnMut(&[f32])) {
+        let Self { framer, stft, mel, power, row } = self;
+        framer.push(samples, |_, frame| each(Self::log_mel_row(stft, mel, power, row, frame)));
+    }
+
+    /// Ends the stream (the last frames see the right zero padding).
+    pub fn finish(&mut self, mut each: impl FnMut(&[f32])) {
+        let Self { framer, stft, mel, power, row } = self;
+        framer.finish(|_, frame| each(Self::log_mel_row(stft, mel, power, row, frame)));
+    }
+
+    fn log_mel_row<'r>(
+        stft: &mut PowerStft,
+        mel: &MelFilterbank,
+        power: &mut [f32],
+        row: &'r mut [f32],
+        frame: &[f32],
+    ) -> &'r [f32] {
+        stft.power_into(frame, power);
+        mel.apply_into(power, row);
+        for v in row.iter_mut() {
+            *v = 10.0 * v.max(AMIN).log10();
+        }
+        row
+    }
+}
+
 /// Computes features with one STFT plan and reused buffers.
 pub struct FeatureExtractor {
     params: FeatureParams,
-    stft: PowerStft,
-    mel: MelFilterbank,
+    log_mel: LogMelStream,
     dct: Dct2,
-    power: Vec<f32>,
 }
 
 impl FeatureExtractor {
     pub fn new(params: &FeatureParams) -> Self {
-        Self {
-            stft: PowerStft::new(params.n_fft, params.hop_length, params.win_length),
-            mel: MelFilterbank::new(
-                params.sample_rate,
-                params.n_fft,
-                params.n_mels,
-                params.fmin,
-                params.fmax,
-            ),
-            dct: Dct2::new(params.n_mels, params.n_mfcc),
-            power: vec![0.0; params.n_bins()],
-            params: params.clone(),
-        }
+        Self { log_mel: LogMelStream::new(params), dct: Dct2::new(params.n_mels, params.n_mfcc), params: params.clone() }
     }
 
     pub fn params(&self) -> &FeatureParams {
         &self.params
+    }
+
+    /// The streaming first half: log-mel rows before the floor, which needs the clip's peak.
+    pub fn log_mel_stream(&mut self) -> &mut LogMelStream {
+        &mut self.log_mel
+    }
+
+    /// The second half for one frame: floors a log-mel row at `peak_db - db_top_db` (in
+    /// place) and writes its MFCCs into `mfcc`.
+    pub fn finish_frame(&self, log_mel_row: &mut [f32], peak_db: f32, mfcc: &mut [f32]) {
+        let floor = peak_db - self.params.db_top_db as f32;
+        for v in log_mel_row.iter_mut() {
+            *v = v.max(floor);
+        }
+        self.dct.apply_into(log_mel_row, mfcc);
     }
 
     /// Features of a whole 16 kHz clip. See [`Self::compute_into`] to reuse the output.
@@ -106,35 +156,28 @@ impl FeatureExtractor {
 
     /// Features of a whole clip into `out`, reusing its allocations.
     pub fn compute_into(&mut self, signal: &[f32], out: &mut Features) {
-        let n_frames = self.stft.n_frames(signal.len());
+        const BLOCK: usize = 1 << 16;
+        let n_frames = self.params.n_frames(signal.len());
         let (n_mels, n_mfcc) = (self.params.n_mels, self.params.n_mfcc);
         out.n_frames = n_frames;
         out.n_mels = n_mels;
         out.n_mfcc = n_mfcc;
-        out.log_mel.resize(n_frames * n_mels, 0.0);
+        out.log_mel.clear();
+        out.log_mel.reserve(n_frames * n_mels);
         out.mfcc.resize(n_frames * n_mfcc, 0.0);
 
         let mut peak_db = f32::NEG_INFINITY;
-        for t in 0..n_frames {
-            self.stft.power_frame_into(signal, t, &mut self.power);
-            let row = &mut out.log_mel[t * n_mels..(t + 1) * n_mels];
-            self.mel.apply_into(&self.power, row);
-            for v in row.iter_mut() {
-                *v = 10.0 * v.max(AMIN).log10();
-                peak_db = peak_db.max(*v);
-            }
+        let mut keep = |row: &[f32]| {
+            peak_db = row.iter().fold(peak_db, |m, &v| m.max(v));
+            out.log_mel.extend_from_slice(row);
+        };
+        for block in signal.chunks(BLOCK) {
+            self.log_mel.push(block, &mut keep);
         }
-        // top_db is relative to the loudest bin of the whole clip, so it needs a second pass.
-        let floor = peak_db - self.params.db_top_db as f32;
-        for v in out.log_mel.iter_mut() {
-            *v = v.max(floor);
-        }
-        for t in 0..n_frames {
-            let (mel_row, mfcc_row) = (
-                &out.log_mel[t * n_mels..(t + 1) * n_mels],
-                &mut out.mfcc[t * n_mfcc..(t + 1) * n_mfcc],
-            );
-            self.dct.apply_into(mel_row, mfcc_row);
+        self.log_mel.finish(&mut keep);
+        debug_assert_eq!(out.log_mel.len(), n_frames * n_mels);
+        for (mel_row, mfcc_row) in out.log_mel.chunks_exact_mut(n_mels).zip(out.mfcc.chunks_exact_mut(n_mfcc)) {
+            self.finish_frame(mel_row, peak_db, mfcc_row);
         }
     }
 }

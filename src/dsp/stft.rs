@@ -57,29 +57,27 @@ impl PowerStft {
         1 + n_samples / self.hop_length
     }
 
-    /// Power spectrum of frame `index` of the centred STFT of `signal`, written into `out`
-    /// (length `n_bins`). The signal is implicitly zero-padded by `n_fft / 2` on both sides.
-    pub fn power_frame_into(&mut self, signal: &[f32], index: usize, out: &mut [f32]) {
+    /// Power spectrum of one frame of `n_fft` samples (from [`super::frames::CentredFrames`]),
+    /// windowed here, written into `out` (length `n_bins`).
+    pub fn power_into(&mut self, frame: &[f32], out: &mut [f32]) {
+        debug_assert_eq!(frame.len(), self.n_fft);
         debug_assert_eq!(out.len(), self.n_bins());
-        let half = (self.n_fft / 2) as isize;
-        let start = index as isize * self.hop_length as isize - half;
-        // The part of the frame that overlaps the signal; the rest is the zero padding.
-        let lo = (-start).clamp(0, self.n_fft as isize) as usize;
-        let hi = (signal.len() as isize - start).clamp(lo as isize, self.n_fft as isize) as usize;
-        self.frame[..lo].fill(0.0);
-        self.frame[hi..].fill(0.0);
-        if hi > lo {
-            let from = (start + lo as isize) as usize;
-            for ((slot, s), w) in self.frame[lo..hi].iter_mut().zip(&signal[from..from + (hi - lo)]).zip(&self.window[lo..hi]) {
-                *slot = s * w;
-            }
+        for ((slot, s), w) in self.frame.iter_mut().zip(frame).zip(&self.window) {
+            *slot = s * w;
         }
-        // Lengths are fixed at construction, so the transform cannot fail.
         let _ = self
             .fft
             .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch);
         for (o, c) in out.iter_mut().zip(&self.spectrum) {
             *o = c.re * c.re + c.im * c.im;
         }
+    }
+
+    pub fn n_fft(&self) -> usize {
+        self.n_fft
+    }
+
+    pub fn hop_length(&self) -> usize {
+        self.hop_length
     }
 }

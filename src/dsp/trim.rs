@@ -1,6 +1,8 @@
 //! Silence detection equal to `librosa.effects.trim` and `librosa.effects.split` with
 //! `ref=np.max`: a frame is silent when its RMS is more than `top_db` below the loudest frame.
 
+use super::frames::frame_all;
+
 /// A half-open range of samples `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Interval {
@@ -31,47 +33,48 @@ pub struct SilenceParams {
     pub hop_length: usize,
 }
 
+/// Mean square of one frame (`librosa.feature.rms(...) ** 2` for that frame).
+pub fn mean_square(frame: &[f32]) -> f64 {
+    frame.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>() / frame.len() as f64
+}
+
 /// Mean square of each centred, zero-padded frame (`librosa.feature.rms(...) ** 2`).
 pub fn frame_power(signal: &[f32], frame_length: usize, hop_length: usize) -> Vec<f64> {
-    let n_frames = 1 + signal.len() / hop_length;
-    let half = (frame_length / 2) as isize;
-    (0..n_frames)
-        .map(|t| {
-            let start = t as isize * hop_length as isize - half;
-            let lo = start.max(0) as usize;
-            let hi = ((start + frame_length as isize).max(0) as usize).min(signal.len());
-            let sum: f64 = signal[lo.min(hi)..hi].iter().map(|&x| (x as f64) * (x as f64)).sum();
-            sum / frame_length as f64
-        })
-        .collect()
+    let mut power = Vec::with_capacity(1 + signal.len() / hop_length);
+    frame_all(signal, frame_length, hop_length, |_, frame| power.push(mean_square(frame)));
+    power
+}
+
+/// Which frames are louder than `top_db` below the loudest one, from their [`frame_power`].
+pub fn non_silent(power: &[f64], top_db: f64) -> Vec<bool> {
+    const AMIN: f64 = 1e-10;
+    let peak = power.iter().cloned().fold(0.0f64, f64::max);
+    let ref_db = 10.0 * peak.max(AMIN).log10();
+    power.iter().map(|&pw| 10.0 * pw.max(AMIN).log10() - ref_db > -top_db).collect()
 }
 
 /// Which frames are louder than `top_db` below the loudest one.
 pub fn non_silent_frames(signal: &[f32], p: &SilenceParams) -> Vec<bool> {
-    const AMIN: f64 = 1e-10;
-    let power = frame_power(signal, p.frame_length, p.hop_length);
-    let peak = power.iter().cloned().fold(0.0f64, f64::max);
-    let ref_db = 10.0 * peak.max(AMIN).log10();
-    power
-        .iter()
-        .map(|&pw| 10.0 * pw.max(AMIN).log10() - ref_db > -p.top_db)
-        .collect()
+    non_silent(&frame_power(signal, p.frame_length, p.hop_length), p.top_db)
 }
 
 /// The non-silent span, like `librosa.effects.trim`. `None` when everything is silent.
 pub fn trim(signal: &[f32], p: &SilenceParams) -> Option<Interval> {
-    let frames = non_silent_frames(signal, p);
+    trim_frames(&non_silent_frames(signal, p), signal.len(), p.hop_length)
+}
+
+fn trim_frames(frames: &[bool], n_samples: usize, hop: usize) -> Option<Interval> {
     let first = frames.iter().position(|&b| b)?;
     let last = frames.iter().rposition(|&b| b)?;
-    Some(Interval {
-        start: (first * p.hop_length).min(signal.len()),
-        end: ((last + 1) * p.hop_length).min(signal.len()),
-    })
+    Some(Interval { start: (first * hop).min(n_samples), end: ((last + 1) * hop).min(n_samples) })
 }
 
 /// Non-silent intervals, like `librosa.effects.split`.
 pub fn split(signal: &[f32], p: &SilenceParams) -> Vec<Interval> {
-    let frames = non_silent_frames(signal, p);
+    split_frames(&non_silent_frames(signal, p), signal.len(), p.hop_length)
+}
+
+fn split_frames(frames: &[bool], n_samples: usize, hop: usize) -> Vec<Interval> {
     let mut intervals = Vec::new();
     let mut open: Option<usize> = None;
     for (t, &loud) in frames.iter().enumerate() {
@@ -89,10 +92,7 @@ pub fn split(signal: &[f32], p: &SilenceParams) -> Vec<Interval> {
     }
     intervals
         .into_iter()
-        .map(|(s, e)| Interval {
-            start: (s * p.hop_length).min(signal.len()),
-            end: (e * p.hop_length).min(signal.len()),
-        })
+        .map(|(s, e)| Interval { start: (s * hop).min(n_samples), end: (e * hop).min(n_samples) })
         .filter(|i| !i.is_empty())
         .collect()
 }
@@ -100,11 +100,19 @@ pub fn split(signal: &[f32], p: &SilenceParams) -> Vec<Interval> {
 /// The audio to keep: the trimmed span, and, when `max_pause` (in samples) is given, without
 /// inner pauses longer than it. Returns nothing when the signal is silent.
 pub fn kept_intervals(signal: &[f32], p: &SilenceParams, max_pause: Option<usize>) -> Vec<Interval> {
+    let power = frame_power(signal, p.frame_length, p.hop_length);
+    kept_intervals_from_power(&power, signal.len(), p, max_pause)
+}
+
+/// [`kept_intervals`] from the [`frame_power`] of a signal of `n_samples` samples, for audio
+/// streamed past once and not held in memory.
+pub fn kept_intervals_from_power(power: &[f64], n_samples: usize, p: &SilenceParams, max_pause: Option<usize>) -> Vec<Interval> {
+    let frames = non_silent(power, p.top_db);
     let Some(max_pause) = max_pause else {
-        return trim(signal, p).into_iter().filter(|i| !i.is_empty()).collect();
+        return trim_frames(&frames, n_samples, p.hop_length).into_iter().filter(|i| !i.is_empty()).collect();
     };
     let mut kept: Vec<Interval> = Vec::new();
-    for interval in split(signal, p) {
+    for interval in split_frames(&frames, n_samples, p.hop_length) {
         match kept.last_mut() {
             Some(last) if interval.start - last.end <= max_pause => last.end = interval.end,
             _ => kept.push(interval),

@@ -1,0 +1,84 @@
+//! Centred framing of a stream, as librosa frames with `center=True, pad_mode="constant"`:
+//! frame `t` covers samples `[t·hop − L/2, t·hop + L/2)`, zero outside the signal, and a
+//! signal of `n` samples has `1 + n / hop` frames. Audio may arrive in blocks of any size;
+//! only one frame's worth of samples is held back, so an hour of audio needs no more memory
+//! than a second of it.
+
+/// Cuts a stream of samples into centred frames.
+pub struct CentredFrames {
+    frame_length: usize,
+    hop: usize,
+    /// Samples from `origin` on (before the signal: the left zero padding).
+    buffer: Vec<f32>,
+    origin: isize,
+    next_frame: usize,
+    pushed: usize,
+}
+
+impl CentredFrames {
+    pub fn new(frame_length: usize, hop: usize) -> Self {
+        assert!(frame_length >= 2 && frame_length % 2 == 0 && hop > 0, "frames need an even length and a hop");
+        let half = frame_length / 2;
+        Self { frame_length, hop, buffer: vec![0.0; half], origin: -(half as isize), next_frame: 0, pushed: 0 }
+    }
+
+    /// Frames of a signal of `n_samples` samples.
+    pub fn count(n_samples: usize, hop: usize) -> usize {
+        1 + n_samples / hop
+    }
+
+    /// Samples pushed so far.
+    pub fn pushed(&self) -> usize {
+        self.pushed
+    }
+
+    /// Frames handed out so far.
+    pub fn frames_done(&self) -> usize {
+        self.next_frame
+    }
+
+    /// Adds samples and calls `each(index, frame)` for every frame now complete.
+    pub fn push(&mut self, samples: &[f32], each: impl FnMut(usize, &[f32])) {
+        self.buffer.extend_from_slice(samples);
+        self.pushed += samples.len();
+        self.emit(each);
+    }
+
+    /// Ends the stream: the right zero padding completes the last frames. The framer is then
+    /// ready for a new stream.
+    pub fn finish(&mut self, each: impl FnMut(usize, &[f32])) {
+        let half = self.frame_length / 2;
+        self.buffer.resize(self.buffer.len() + half, 0.0);
+        self.emit(each);
+        debug_assert_eq!(self.next_frame, Self::count(self.pushed, self.hop));
+        *self = Self::new(self.frame_length, self.hop);
+    }
+
+    fn emit(&mut self, mut each: impl FnMut(usize, &[f32])) {
+        let half = (self.frame_length / 2) as isize;
+        let end = self.origin + self.buffer.len() as isize;
+        loop {
+            let start = (self.next_frame * self.hop) as isize - half;
+            if start + self.frame_length as isize > end {
+                break;
+            }
+            let lo = (start - self.origin) as usize;
+            each(self.next_frame, &self.buffer[lo..lo + self.frame_length]);
+            self.next_frame += 1;
+        }
+        let keep_from = ((self.next_frame * self.hop) as isize - half - self.origin).max(0) as usize;
+        let keep_from = keep_from.min(self.buffer.len());
+        self.buffer.drain(..keep_from);
+        self.origin += keep_from as isize;
+    }
+}
+
+/// Feeds a whole signal through a framer in bounded blocks, so the framer's buffer stays small.
+pub fn frame_all(signal: &[f32], frame_length: usize, hop: usize, mut each: impl FnMut(usize, &[f32])) {
+    const BLOCK: usize = 1 << 16;
+    let mut framer = CentredFrames::new(frame_length, hop);
+    for block in signal.chunks(BLOCK) {
+        framer.push(block, &mut each);
+    }
+    framer.finish(each);
+}
