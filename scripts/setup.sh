@@ -10,9 +10,10 @@ cd "$ROOT"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: the browser for the end-to-end and wasm tests.
+# Debian packages: the browser for the end-to-end and wasm tests; GNU time, which measures
+# the peak memory of the hour-long streaming test.
 missing=()
-for pkg in chromium chromium-driver; do
+for pkg in chromium chromium-driver time; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

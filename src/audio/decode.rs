@@ -55,6 +55,9 @@ pub struct MonoDecoder<'s> {
     block: Vec<f32>,
     decode_errors: usize,
     decoded_blocks: usize,
+    /// Frames the container says the track has, if it says.
+    expected_frames: Option<u64>,
+    frames_decoded: u64,
 }
 
 fn map_probe_error(err: SymphoniaError) -> SerError {
@@ -93,6 +96,7 @@ impl<'s> MonoDecoder<'s> {
             .make_audio_decoder(params, &AudioDecoderOptions::default())
             .map_err(|_| SerError::UnsupportedCodec(codec_name))?;
         let track_id = track.id;
+        let expected_frames = track.num_frames;
         let sample_rate = params.sample_rate.unwrap_or(0);
         let channels = params.channels.as_ref().map_or(0, |c| c.count());
         Ok(Self {
@@ -105,6 +109,8 @@ impl<'s> MonoDecoder<'s> {
             block: Vec::new(),
             decode_errors: 0,
             decoded_blocks: 0,
+            expected_frames,
+            frames_decoded: 0,
         })
     }
 
@@ -117,8 +123,32 @@ impl<'s> MonoDecoder<'s> {
         self.channels
     }
 
+    /// The length in seconds the container announces, if it does. A claim, not a fact: a
+    /// file cut off mid-way announces more than it holds.
+    pub fn expected_seconds(&self) -> Option<f64> {
+        match (self.expected_frames, self.sample_rate) {
+            (Some(frames), rate) if rate > 0 => Some(frames as f64 / rate as f64),
+            _ => None,
+        }
+    }
+
+    /// Seconds decoded so far.
+    pub fn decoded_seconds(&self) -> f64 {
+        self.frames_decoded as f64 / self.sample_rate.max(1) as f64
+    }
+
+    /// How far through the announced length decoding is, from 0 to 1, if the length is known.
+    pub fn progress(&self) -> Option<f64> {
+        self.expected_seconds().filter(|&s| s > 0.0).map(|s| (self.decoded_seconds() / s).min(1.0))
+    }
+
     /// The next block of mono samples, or `None` at the end of the stream.
     pub fn next_block(&mut self) -> Result<Option<&[f32]>> {
+        Ok(self.next_block_at_rate()?.map(|(block, _)| block))
+    }
+
+    /// The next block of mono samples with its sample rate, or `None` at the end of the stream.
+    pub fn next_block_at_rate(&mut self) -> Result<Option<(&[f32], u32)>> {
         loop {
             let packet = match self.format.next_packet() {
                 Ok(Some(p)) => p,
@@ -170,7 +200,8 @@ impl<'s> MonoDecoder<'s> {
                     .map(|frame| frame.iter().sum::<f32>() * scale),
             );
             self.decoded_blocks += 1;
-            return Ok(Some(&self.block));
+            self.frames_decoded += frames as u64;
+            return Ok(Some((&self.block, rate)));
         }
     }
 }

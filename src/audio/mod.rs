@@ -5,6 +5,8 @@ pub mod resample;
 
 pub use decode::{decode_bytes, decode_source, DecodeLimits, DecodedAudio, MonoDecoder};
 pub use resample::{resample, MonoResampler};
+/// Anything audio can be read from: a file, or bytes in memory (`std::io::Cursor`).
+pub use symphonia::core::io::MediaSource;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod augment;

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
-use crate::pipeline::{analyse_bytes, PipelineOptions};
+use crate::error::SerError;
+use crate::pipeline::{analyse_16k, Analysis, Loader, PipelineOptions};
 
 pub mod export;
 pub mod manifest;
@@ -75,24 +76,73 @@ pub struct FeaturesArgs {
     pub silence: SilenceArgs,
 }
 
+fn cannot_read(path: &Path, e: std::io::Error) -> String {
+    let why = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    format!("{}: cannot read the file ({why}).", path.display())
+}
+
 /// Reads a file into memory, with a sentence for the usual failures.
 pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     if path.is_dir() {
         return Err(format!("{}: this is a folder, not an audio file.", path.display()));
     }
-    std::fs::read(path).map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            _ => e.to_string(),
-        };
-        format!("{}: cannot read the file ({why}).", path.display())
-    })
+    std::fs::read(path).map_err(|e| cannot_read(path, e))
+}
+
+/// Opens an audio file for streaming, with a sentence for the usual failures.
+pub fn open_input(path: &Path) -> Result<std::fs::File, String> {
+    if path.is_dir() {
+        return Err(format!("{}: this is a folder, not an audio file.", path.display()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
+    match file.metadata() {
+        Ok(m) if m.len() == 0 => Err(format!("{}: {}", path.display(), SerError::Empty)),
+        _ => Ok(file),
+    }
+}
+
+/// The sentence for a pipeline error in `path`.
+pub fn in_file(path: &Path) -> impl Fn(SerError) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
+/// Decodes a file to the analysis rate, streaming it from disk. `Ok(None)` when it is longer
+/// than `options.limits` allows in memory (see [`crate::pipeline::analyse_long`]).
+pub fn load_file(path: &Path, options: &PipelineOptions) -> Result<Option<Vec<f32>>, String> {
+    let loader = Loader::new(Box::new(open_input(path)?), options).map_err(in_file(path))?;
+    if loader.expected_seconds().is_some_and(|s| s > options.limits.max_seconds) {
+        return Ok(None);
+    }
+    match loader.finish() {
+        Ok(signal) => Ok(Some(signal)),
+        Err(SerError::TooLong { .. }) => Ok(None),
+        Err(e) => Err(in_file(path)(e)),
+    }
+}
+
+/// Analyses a file that fits in memory.
+pub fn analyse_path(path: &Path, options: &PipelineOptions) -> Result<Analysis, String> {
+    match load_file(path, options)? {
+        Some(signal) => analyse_16k(signal, options).map_err(in_file(path)),
+        None => Err(in_file(path)(SerError::TooLong {
+            got: probe_seconds(path).unwrap_or(options.limits.max_seconds),
+            limit: options.limits.max_seconds,
+        })),
+    }
+}
+
+/// The length a file announces, in seconds.
+fn probe_seconds(path: &Path) -> Option<f64> {
+    let file = open_input(path).ok()?;
+    Loader::new(Box::new(file), &PipelineOptions::default()).ok()?.expected_seconds()
 }
 
 fn features_json(path: &Path, options: &PipelineOptions) -> Result<serde_json::Value, String> {
-    let bytes = read_input(path)?;
-    let analysis = analyse_bytes(&bytes, options).map_err(|e| format!("{}: {e}", path.display()))?;
+    let analysis = analyse_path(path, options)?;
     let p = &options.params;
     Ok(json!({
         "file": path.display().to_string(),

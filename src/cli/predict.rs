@@ -7,10 +7,12 @@ use clap::Args;
 use serde_json::json;
 
 use super::manifest::{default_root, read_manifest};
-use super::{for_each_file, read_input, SilenceArgs};
+use super::{for_each_file, in_file, load_file, open_input, read_input, SilenceArgs};
 use crate::model::metrics::{score, Metrics};
 use crate::model::{EmotionModel, Report};
-use crate::pipeline::{analyse_bytes, PipelineOptions};
+use crate::error::SerError;
+use crate::pipeline::{analyse_16k, analyse_long, PipelineOptions};
+use symphonia::core::io::MediaSource;
 
 /// The shipped model, so `ser` works from any folder.
 pub const EMBEDDED_ONNX: &[u8] = include_bytes!("../../models/ser_cnn.onnx");
@@ -66,10 +68,17 @@ pub struct EvalArgs {
     pub model: ModelArgs,
 }
 
+/// The report for one file: in memory up to the pipeline's limit, streamed from disk beyond.
 pub fn analyse_file(model: &EmotionModel, path: &Path, options: &PipelineOptions) -> Result<Report, String> {
-    let bytes = read_input(path)?;
-    let analysis = analyse_bytes(&bytes, options).map_err(|e| format!("{}: {e}", path.display()))?;
-    Report::new(model, &analysis).map_err(|e| format!("{}: {e}", path.display()))
+    if let Some(signal) = load_file(path, options)? {
+        let analysis = analyse_16k(signal, options).map_err(in_file(path))?;
+        return Report::new(model, &analysis).map_err(in_file(path));
+    }
+    let mut open = || -> crate::Result<Box<dyn MediaSource>> {
+        let file = open_input(path).map_err(|e| SerError::Corrupt(format!("it could not be read again ({e})")))?;
+        Ok(Box::new(file))
+    };
+    analyse_long(&mut open, model, options, &mut |_| {}).map_err(in_file(path))
 }
 
 fn options_for(model: &EmotionModel, silence: &SilenceArgs) -> Result<PipelineOptions, String> {

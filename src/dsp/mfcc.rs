@@ -116,35 +116,47 @@ impl LogMelStream {
     }
 }
 
+/// The second half of the features, per frame: the `power_to_db(top_db=…)` floor, which
+/// needs the clip's peak, then the DCT.
+pub struct LogMelToMfcc {
+    dct: Dct2,
+    db_top_db: f32,
+}
+
+impl LogMelToMfcc {
+    pub fn new(params: &FeatureParams) -> Self {
+        Self { dct: Dct2::new(params.n_mels, params.n_mfcc), db_top_db: params.db_top_db as f32 }
+    }
+
+    /// Floors a log-mel row at `peak_db - db_top_db` (in place) and writes its MFCCs.
+    pub fn apply(&self, log_mel_row: &mut [f32], peak_db: f32, mfcc: &mut [f32]) {
+        let floor = peak_db - self.db_top_db;
+        for v in log_mel_row.iter_mut() {
+            *v = v.max(floor);
+        }
+        self.dct.apply_into(log_mel_row, mfcc);
+    }
+}
+
 /// Computes features with one STFT plan and reused buffers.
 pub struct FeatureExtractor {
     params: FeatureParams,
     log_mel: LogMelStream,
-    dct: Dct2,
+    to_mfcc: LogMelToMfcc,
 }
 
 impl FeatureExtractor {
     pub fn new(params: &FeatureParams) -> Self {
-        Self { log_mel: LogMelStream::new(params), dct: Dct2::new(params.n_mels, params.n_mfcc), params: params.clone() }
+        Self { log_mel: LogMelStream::new(params), to_mfcc: LogMelToMfcc::new(params), params: params.clone() }
     }
 
     pub fn params(&self) -> &FeatureParams {
         &self.params
     }
 
-    /// The streaming first half: log-mel rows before the floor, which needs the clip's peak.
-    pub fn log_mel_stream(&mut self) -> &mut LogMelStream {
-        &mut self.log_mel
-    }
-
-    /// The second half for one frame: floors a log-mel row at `peak_db - db_top_db` (in
-    /// place) and writes its MFCCs into `mfcc`.
+    /// The second half for one frame: see [`LogMelToMfcc::apply`].
     pub fn finish_frame(&self, log_mel_row: &mut [f32], peak_db: f32, mfcc: &mut [f32]) {
-        let floor = peak_db - self.params.db_top_db as f32;
-        for v in log_mel_row.iter_mut() {
-            *v = v.max(floor);
-        }
-        self.dct.apply_into(log_mel_row, mfcc);
+        self.to_mfcc.apply(log_mel_row, peak_db, mfcc);
     }
 
     /// Features of a whole 16 kHz clip. See [`Self::compute_into`] to reuse the output.

@@ -7,6 +7,6 @@ pub mod params;
 pub mod stft;
 pub mod trim;
 
-pub use mfcc::{FeatureExtractor, Features, LogMelStream};
+pub use mfcc::{FeatureExtractor, Features, LogMelStream, LogMelToMfcc};
 pub use params::FeatureParams;
 pub use trim::{Interval, SilenceParams};

@@ -7,7 +7,7 @@
 pub mod metrics;
 mod report;
 
-pub use report::{Report, Segment};
+pub use report::{window_starts, Report, Segment};
 
 use std::sync::Arc;
 

@@ -22,6 +22,27 @@ pub struct Report {
     pub kept: Vec<[f64; 2]>,
     pub duration_s: f64,
     pub timeline: Vec<Segment>,
+    /// The whole-clip prediction is the mean of the timeline windows, not one model run over
+    /// every frame (recordings too long to hold in memory).
+    pub whole_from_windows: bool,
+}
+
+impl Segment {
+    /// The window of frames starting at `start` in the features of the joined `kept` audio,
+    /// placed in seconds of the original recording.
+    pub fn of_window(model: &EmotionModel, kept: &[Interval], sample_rate: u32, start: usize, prediction: Prediction) -> Self {
+        let hop_samples = model.info().feature_params.hop_length;
+        let window = model.window_frames();
+        let joined_len: usize = kept.iter().map(Interval::len).sum();
+        let first = (start * hop_samples).min(joined_len.saturating_sub(1));
+        let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
+        let sr = sample_rate as f64;
+        Segment {
+            start_s: original_sample(kept, first) as f64 / sr,
+            end_s: (original_sample(kept, last) + 1) as f64 / sr,
+            prediction,
+        }
+    }
 }
 
 /// Maps a sample offset in the joined kept audio back to the original recording.
@@ -69,21 +90,12 @@ impl Report {
     pub fn segment(model: &EmotionModel, analysis: &Analysis, start: usize) -> Result<Segment> {
         let f = &analysis.features;
         let window = model.window_frames();
-        let hop_samples = model.info().feature_params.hop_length;
-        let sr = analysis.sample_rate as f64;
-        let joined_len: usize = analysis.kept.iter().map(Interval::len).sum();
         let prediction = model.run(&f.mfcc[start * f.n_mfcc..(start + window) * f.n_mfcc], window)?;
-        let first = (start * hop_samples).min(joined_len.saturating_sub(1));
-        let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
-        Ok(Segment {
-            start_s: original_sample(&analysis.kept, first) as f64 / sr,
-            end_s: (original_sample(&analysis.kept, last) + 1) as f64 / sr,
-            prediction,
-        })
+        Ok(Segment::of_window(model, &analysis.kept, analysis.sample_rate, start, prediction))
     }
 
     pub fn from_parts(whole: Prediction, analysis: &Analysis, timeline: Vec<Segment>) -> Self {
-        Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline }
+        Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline, whole_from_windows: false }
     }
 
     fn probabilities_json(p: &Prediction) -> Value {
@@ -104,6 +116,9 @@ impl Report {
             "kept": self.kept.iter().map(|[a, b]| json!([round6(*a as f32), round6(*b as f32)])).collect::<Vec<_>>(),
             "duration_s": round6(self.duration_s as f32),
         });
+        if self.whole_from_windows {
+            out["whole_clip"] = json!("mean of the timeline windows");
+        }
         if !self.timeline.is_empty() {
             out["timeline"] = Value::Array(
                 self.timeline

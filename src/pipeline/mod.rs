@@ -1,6 +1,15 @@
 //! The one pipeline both front doors use: decode → resample to 16 kHz → trim silence → features.
+//!
+//! Recordings up to [`DecodeLimits::max_seconds`] are held in memory at 16 kHz ([`load`]);
+//! longer files are streamed from disk in three passes ([`long`]).
 
-use crate::audio::{decode_bytes, DecodeLimits, MonoResampler};
+pub mod load;
+pub mod long;
+
+pub use load::Loader;
+pub use long::analyse_long;
+
+use crate::audio::{DecodeLimits, MonoResampler};
 use crate::dsp::trim::{concat_intervals, kept_intervals};
 use crate::dsp::{FeatureExtractor, FeatureParams, Features, Interval, SilenceParams};
 use crate::error::{Result, SerError};
@@ -71,8 +80,7 @@ impl Analysis {
 
 /// Analyse an encoded file held in memory.
 pub fn analyse_bytes(bytes: &[u8], options: &PipelineOptions) -> Result<Analysis> {
-    let decoded = decode_bytes(bytes, &options.limits)?;
-    analyse_samples(&decoded.samples, decoded.sample_rate, options)
+    analyse_16k(Loader::from_bytes(bytes, options)?.finish()?, options)
 }
 
 /// Analyse mono samples at any supported rate (from a microphone or the browser's decoder).
@@ -94,33 +102,80 @@ pub fn to_analysis_rate(samples: &[f32], sample_rate: u32, options: &PipelineOpt
     MonoResampler::new(sample_rate, options.params.sample_rate)?.process_all(samples)
 }
 
-/// Analyse a signal already at the analysis rate.
-pub fn analyse_16k(signal: Vec<f32>, options: &PipelineOptions) -> Result<Analysis> {
-    let sr = options.params.sample_rate;
-    let duration = signal.len() as f64 / sr as f64;
-    if duration < options.min_duration_s {
-        return Err(SerError::TooShort { got: duration, need: options.min_duration_s });
+/// Level statistics gathered in one pass, for the checks every recording gets before analysis.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LevelStats {
+    n: usize,
+    sum: f64,
+    min: f32,
+    max: f32,
+}
+
+impl Default for LevelStats {
+    fn default() -> Self {
+        Self { n: 0, sum: 0.0, min: f32::INFINITY, max: f32::NEG_INFINITY }
     }
-    // Measured around the mean, so a constant DC offset counts as the silence it is.
-    let mean = signal.iter().map(|&s| s as f64).sum::<f64>() / signal.len().max(1) as f64;
-    let peak = signal.iter().fold(0.0f64, |m, &s| m.max((s as f64 - mean).abs()));
-    if peak < SILENCE_PEAK as f64 {
-        return Err(SerError::Silent);
+}
+
+impl LevelStats {
+    pub(crate) fn add(&mut self, block: &[f32]) {
+        self.n += block.len();
+        for &s in block {
+            self.sum += s as f64;
+            self.min = self.min.min(s);
+            self.max = self.max.max(s);
+        }
     }
-    let kept = if options.trim {
-        let max_pause = options.max_pause_s.map(|s| (s * sr as f64).round() as usize);
-        kept_intervals(&signal, &options.silence(), max_pause)
-    } else {
-        vec![Interval { start: 0, end: signal.len() }]
-    };
+
+    /// Refuses a recording that is too short or silent. Silence is measured around the mean,
+    /// so a constant DC offset counts as the silence it is.
+    pub(crate) fn check(&self, options: &PipelineOptions) -> Result<()> {
+        let duration = self.n as f64 / options.params.sample_rate as f64;
+        if duration < options.min_duration_s {
+            return Err(SerError::TooShort { got: duration, need: options.min_duration_s });
+        }
+        let mean = self.sum / self.n.max(1) as f64;
+        let peak = (self.max as f64 - mean).abs().max((self.min as f64 - mean).abs());
+        if peak < SILENCE_PEAK as f64 {
+            return Err(SerError::Silent);
+        }
+        Ok(())
+    }
+}
+
+/// The kept intervals from silence detection (or the whole recording), refusing a recording
+/// with too little sound left.
+pub(crate) fn check_kept(kept: Vec<Interval>, options: &PipelineOptions) -> Result<Vec<Interval>> {
     if kept.is_empty() {
         return Err(SerError::Silent);
     }
     let kept_len: usize = kept.iter().map(Interval::len).sum();
-    let kept_s = kept_len as f64 / sr as f64;
+    let kept_s = kept_len as f64 / options.params.sample_rate as f64;
     if kept_s < options.min_duration_s {
         return Err(SerError::TooLittleSpeech { got: kept_s, need: options.min_duration_s });
     }
+    Ok(kept)
+}
+
+impl PipelineOptions {
+    /// The longest inner pause kept, in samples at the analysis rate.
+    pub(crate) fn max_pause_samples(&self) -> Option<usize> {
+        self.max_pause_s.map(|s| (s * self.params.sample_rate as f64).round() as usize)
+    }
+}
+
+/// Analyse a signal already at the analysis rate.
+pub fn analyse_16k(signal: Vec<f32>, options: &PipelineOptions) -> Result<Analysis> {
+    let sr = options.params.sample_rate;
+    let mut stats = LevelStats::default();
+    stats.add(&signal);
+    stats.check(options)?;
+    let kept = if options.trim {
+        kept_intervals(&signal, &options.silence(), options.max_pause_samples())
+    } else {
+        vec![Interval { start: 0, end: signal.len() }]
+    };
+    let kept = check_kept(kept, options)?;
     let mut extractor = FeatureExtractor::new(&options.params);
     let features = if kept.len() == 1 {
         extractor.compute(&signal[kept[0].start..kept[0].end])

@@ -1,0 +1,120 @@
+//! Getting a recording to the analysis rate block by block: decode a packet, check it,
+//! resample it, keep only the 16 kHz result. Memory holds the 16 kHz signal, never the file's
+//! own rate and channels, and a caller can report progress or stop between steps.
+
+use std::io::Cursor;
+
+use symphonia::core::io::MediaSource;
+
+use super::PipelineOptions;
+use crate::audio::{MonoDecoder, MonoResampler};
+use crate::error::{Result, SerError};
+
+/// Feeds decoded blocks through the resampler, refusing invalid samples and a sample rate
+/// that changes part-way through. Shared by [`Loader`] and the long-file passes.
+pub(crate) struct ToAnalysisRate<'s> {
+    pub(crate) decoder: MonoDecoder<'s>,
+    resampler: Option<MonoResampler>,
+    target_rate: u32,
+}
+
+impl<'s> ToAnalysisRate<'s> {
+    pub(crate) fn new(source: Box<dyn MediaSource + 's>, target_rate: u32) -> Result<Self> {
+        Ok(Self { decoder: MonoDecoder::new(source)?, resampler: None, target_rate })
+    }
+
+    /// Decodes the next packet and appends its 16 kHz samples to `out`. `false` at the end
+    /// of the stream, after the resampler's tail has been appended.
+    pub(crate) fn next_into(&mut self, out: &mut Vec<f32>) -> Result<bool> {
+        let Some((block, rate)) = self.decoder.next_block_at_rate()? else {
+            if let Some(r) = self.resampler.as_mut() {
+                r.flush_into_buffer(out)?;
+            }
+            return Ok(false);
+        };
+        if block.iter().any(|s| !s.is_finite()) {
+            return Err(SerError::InvalidSamples);
+        }
+        let resampler = match &mut self.resampler {
+            Some(r) if r.from_rate() == rate => r,
+            Some(_) => return Err(SerError::Corrupt("its sample rate changes part-way through".into())),
+            None => self.resampler.insert(MonoResampler::new(rate, self.target_rate)?),
+        };
+        // `block` borrows the decoder, so it is fed before anything else touches it.
+        resampler.process_into_buffer(block, out)?;
+        Ok(true)
+    }
+}
+
+/// A recording decoded to the analysis rate in steps.
+pub struct Loader<'s> {
+    stream: ToAnalysisRate<'s>,
+    signal: Vec<f32>,
+    max_seconds: f64,
+    done: bool,
+}
+
+impl<'s> Loader<'s> {
+    pub fn new(source: Box<dyn MediaSource + 's>, options: &PipelineOptions) -> Result<Self> {
+        Ok(Self {
+            stream: ToAnalysisRate::new(source, options.params.sample_rate)?,
+            signal: Vec::new(),
+            max_seconds: options.limits.max_seconds,
+            done: false,
+        })
+    }
+
+    /// A file held in memory (borrowed, not copied).
+    pub fn from_bytes(bytes: &'s [u8], options: &PipelineOptions) -> Result<Self> {
+        if bytes.is_empty() {
+            return Err(SerError::Empty);
+        }
+        Self::new(Box::new(Cursor::new(bytes)), options)
+    }
+
+    /// The length the file announces, in seconds, if it does.
+    pub fn expected_seconds(&self) -> Option<f64> {
+        self.stream.decoder.expected_seconds()
+    }
+
+    /// How far decoding is, from 0 to 1, when the file announces its length.
+    pub fn progress(&self) -> Option<f64> {
+        if self.done {
+            return Some(1.0);
+        }
+        self.stream.decoder.progress()
+    }
+
+    pub fn decoded_seconds(&self) -> f64 {
+        self.stream.decoder.decoded_seconds()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Decodes up to `max_packets` packets. Returns whether the recording is fully decoded.
+    pub fn step(&mut self, max_packets: usize) -> Result<bool> {
+        for _ in 0..max_packets {
+            if self.done {
+                break;
+            }
+            self.done = !self.stream.next_into(&mut self.signal)?;
+            let seconds = self.stream.decoder.decoded_seconds();
+            if seconds > self.max_seconds {
+                let got = self.expected_seconds().filter(|&e| e > seconds).unwrap_or(seconds);
+                return Err(SerError::TooLong { got, limit: self.max_seconds });
+            }
+        }
+        Ok(self.done)
+    }
+
+    /// Decodes whatever is left and returns the recording at the analysis rate.
+    pub fn finish(mut self) -> Result<Vec<f32>> {
+        while !self.step(64)? {}
+        if self.signal.is_empty() {
+            return Err(SerError::NoAudio);
+        }
+        Ok(self.signal)
+    }
+}
