@@ -118,7 +118,6 @@ async fn decode(bytes: &[u8], options: &PipelineOptions, progress: &dyn Fn(Step,
 
 /// `Report::new`, one model window per step so long recordings do not freeze the page.
 async fn report_stepwise(model: &EmotionModel, analysis: &Analysis, progress: &dyn Fn(Step, f64)) -> crate::Result<Report> {
-    let whole = model.predict(&analysis.features)?;
     let starts = Report::timeline_starts(model, analysis);
     let mut timeline = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
@@ -128,7 +127,8 @@ async fn report_stepwise(model: &EmotionModel, analysis: &Analysis, progress: &d
         }
         timeline.push(Report::segment(model, analysis, start)?);
     }
-    Ok(Report::from_parts(whole, analysis, timeline))
+    let whole = Report::whole(model, analysis, &timeline)?;
+    Ok(Report::from_parts(model, whole, analysis, timeline))
 }
 
 /// Fetches the model and its sidecar from the page's own origin and loads them with the core.

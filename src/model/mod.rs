@@ -5,9 +5,9 @@
 //! computes, or whose bytes do not match the sidecar's sha256.
 
 pub mod metrics;
-mod report;
+pub mod report;
 
-pub use report::{window_starts, Report, Segment};
+pub use report::{window_starts, Report, Segment, WHOLE_CLIP_MAX_S};
 
 use std::sync::Arc;
 

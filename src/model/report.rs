@@ -45,6 +45,21 @@ impl Segment {
     }
 }
 
+/// The longest kept audio, in seconds, whose whole-clip prediction is one model run.
+pub const WHOLE_CLIP_MAX_S: f64 = 60.0;
+
+/// The mean of the windows' probabilities.
+pub(crate) fn mean_prediction(timeline: &[Segment]) -> Prediction {
+    let first = &timeline[0].prediction;
+    let mut probabilities = vec![0.0f32; first.probabilities.len()];
+    for s in timeline {
+        for (m, p) in probabilities.iter_mut().zip(&s.prediction.probabilities) {
+            *m += p / timeline.len() as f32;
+        }
+    }
+    Prediction { labels: first.labels.clone(), probabilities }
+}
+
 /// Maps a sample offset in the joined kept audio back to the original recording.
 fn original_sample(kept: &[Interval], mut offset: usize) -> usize {
     for interval in kept {
@@ -72,12 +87,30 @@ pub fn window_starts(n_frames: usize, window: usize, hop: usize) -> Vec<usize> {
 impl Report {
     /// The whole-clip prediction and, for clips longer than the model's window, the timeline.
     pub fn new(model: &EmotionModel, analysis: &Analysis) -> Result<Self> {
-        let whole = model.predict(&analysis.features)?;
         let timeline = Self::timeline_starts(model, analysis)
             .into_iter()
             .map(|start| Self::segment(model, analysis, start))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self::from_parts(whole, analysis, timeline))
+        let whole = Self::whole(model, analysis, &timeline)?;
+        Ok(Self::from_parts(model, whole, analysis, timeline))
+    }
+
+    /// Whether the whole-clip prediction of `n_frames` kept frames is the mean of the timeline
+    /// windows: beyond [`WHOLE_CLIP_MAX_S`] of kept audio one model run over every frame would
+    /// freeze the page for seconds and hold hundreds of megabytes.
+    pub fn whole_from_windows(model: &EmotionModel, n_frames: usize) -> bool {
+        let p = &model.info().feature_params;
+        let max_frames = (WHOLE_CLIP_MAX_S * p.sample_rate as f64 / p.hop_length as f64) as usize;
+        n_frames > max_frames && n_frames > model.window_frames()
+    }
+
+    /// The whole-clip prediction, given the timeline: see [`Self::whole_from_windows`].
+    pub fn whole(model: &EmotionModel, analysis: &Analysis, timeline: &[Segment]) -> Result<Prediction> {
+        if Self::whole_from_windows(model, analysis.features.n_frames) && !timeline.is_empty() {
+            Ok(mean_prediction(timeline))
+        } else {
+            model.predict(&analysis.features)
+        }
     }
 
     /// Start frames of the timeline windows (none when the clip fits in one window). With
@@ -94,8 +127,9 @@ impl Report {
         Ok(Segment::of_window(model, &analysis.kept, analysis.sample_rate, start, prediction))
     }
 
-    pub fn from_parts(whole: Prediction, analysis: &Analysis, timeline: Vec<Segment>) -> Self {
-        Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline, whole_from_windows: false }
+    pub fn from_parts(model: &EmotionModel, whole: Prediction, analysis: &Analysis, timeline: Vec<Segment>) -> Self {
+        let whole_from_windows = !timeline.is_empty() && Self::whole_from_windows(model, analysis.features.n_frames);
+        Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline, whole_from_windows }
     }
 
     fn probabilities_json(p: &Prediction) -> Value {

@@ -6,9 +6,9 @@
 //! 2. the log-mel spectrogram of the kept audio → its peak, which the dB floor needs;
 //! 3. the MFCCs again, floored → the model over each timeline window as soon as it is complete.
 //!
-//! The timeline equals what the in-memory pipeline gives for the same audio. The whole-clip
-//! prediction is the mean of the windows' probabilities (one model run over hours of frames
-//! would need gigabytes), and the report says so.
+//! The report equals what the in-memory pipeline gives for the same audio: the timeline, and
+//! the whole-clip prediction, which beyond a minute is the mean of the windows (see
+//! [`Report::whole_from_windows`]).
 
 use symphonia::core::io::MediaSource;
 
@@ -18,7 +18,8 @@ use crate::dsp::frames::CentredFrames;
 use crate::dsp::trim::{kept_intervals_from_power, mean_square};
 use crate::dsp::{Interval, LogMelStream, LogMelToMfcc};
 use crate::error::{Result, SerError};
-use crate::model::{window_starts, EmotionModel, Prediction, Report, Segment};
+use crate::model::report::mean_prediction;
+use crate::model::{window_starts, EmotionModel, Report, Segment};
 
 /// The longest recording analysed by streaming.
 pub const MAX_STREAM_SECONDS: f64 = 12.0 * 3600.0;
@@ -130,6 +131,7 @@ pub fn analyse_long(
         timeline: Vec::with_capacity(starts.len()),
         error: None,
         frames_seen: 0,
+        keep_all: !Report::whole_from_windows(model, n_frames),
     };
     let to_mfcc = LogMelToMfcc::new(&options.params);
     let mut mfcc = vec![0.0f32; n_mfcc];
@@ -149,19 +151,20 @@ pub fn analyse_long(
     if let Some(e) = windows.error.take() {
         return Err(e);
     }
-    let whole = if starts.is_empty() {
-        // Short enough for one window: the model over every frame, as in memory.
+    let from_windows = Report::whole_from_windows(model, n_frames);
+    let whole = if from_windows {
+        mean_prediction(&windows.timeline)
+    } else {
+        // Short enough for one model run over every frame, as in memory: all were kept.
         let frames = windows.frames.len() / n_mfcc;
         model.run(&windows.frames, frames)?
-    } else {
-        mean_prediction(&windows.timeline)
     };
     progress(1.0);
     Ok(Report {
         whole,
         kept: kept.iter().map(|i| i.seconds(sr)).collect(),
         duration_s: n as f64 / sr as f64,
-        whole_from_windows: !starts.is_empty(),
+        whole_from_windows: from_windows,
         timeline: windows.timeline,
     })
 }
@@ -180,6 +183,8 @@ struct WindowRunner<'a> {
     timeline: Vec<Segment>,
     error: Option<SerError>,
     frames_seen: usize,
+    /// Keep every frame, for one whole-clip model run at the end.
+    keep_all: bool,
 }
 
 impl WindowRunner<'_> {
@@ -200,25 +205,14 @@ impl WindowRunner<'_> {
             self.next += 1;
         }
         // Frames before the next window's start are no longer needed.
-        if let Some(&next_start) = self.starts.get(self.next) {
-            let drop = next_start.saturating_sub(self.first_frame).min(held);
-            self.frames.drain(..drop * self.n_mfcc);
-            self.first_frame += drop;
-        } else if !self.starts.is_empty() {
-            self.first_frame += held;
-            self.frames.clear();
+        if self.keep_all {
+            return;
         }
+        let drop = match self.starts.get(self.next) {
+            Some(&next_start) => next_start.saturating_sub(self.first_frame).min(held),
+            None => held,
+        };
+        self.frames.drain(..drop * self.n_mfcc);
+        self.first_frame += drop;
     }
-}
-
-/// The mean of the windows' probabilities.
-fn mean_prediction(timeline: &[Segment]) -> Prediction {
-    let first = &timeline[0].prediction;
-    let mut probabilities = vec![0.0f32; first.probabilities.len()];
-    for s in timeline {
-        for (m, p) in probabilities.iter_mut().zip(&s.prediction.probabilities) {
-            *m += p / timeline.len() as f32;
-        }
-    }
-    Prediction { labels: first.labels.clone(), probabilities }
 }
