@@ -1,5 +1,6 @@
 //! `ser predict` and `ser eval`: the shipped model (embedded in the binary) or `--model PATH`.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -78,7 +79,21 @@ pub fn analyse_file(model: &EmotionModel, path: &Path, options: &PipelineOptions
         let file = open_input(path).map_err(|e| SerError::Corrupt(format!("it could not be read again ({e})")))?;
         Ok(Box::new(file))
     };
-    analyse_long(&mut open, model, options, &mut |_| {}).map_err(in_file(path))
+    // On a terminal, say how far a long file is; in a pipe or a log, stay quiet.
+    let show = std::io::stderr().is_terminal();
+    let mut last = -1i32;
+    let mut progress = |fraction: f64| {
+        let percent = (fraction * 100.0) as i32;
+        if show && percent != last {
+            last = percent;
+            eprint!("\r{}: analysing a long recording in three passes… {percent:3} %", path.display());
+        }
+    };
+    let report = analyse_long(&mut open, model, options, &mut progress);
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    report.map_err(in_file(path))
 }
 
 fn options_for(model: &EmotionModel, silence: &SilenceArgs) -> Result<PipelineOptions, String> {
