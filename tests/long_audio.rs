@@ -144,19 +144,20 @@ fn streaming_a_recording_gives_the_in_memory_report() {
 fn streaming_refuses_what_the_in_memory_pipeline_refuses() {
     let model = model();
     let options = PipelineOptions::default();
-    let silent = {
+    // Zeros, and a constant offset at 44.1 kHz (which resampling turns into edge ringing).
+    for (rate, level) in [(8_000u32, 0i16), (44_100, 9_830)] {
         let mut wav = Vec::new();
-        let spec = hound::WavSpec { channels: 1, sample_rate: 8_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
         let mut w = hound::WavWriter::new(Cursor::new(&mut wav), spec).unwrap();
-        for _ in 0..80_000 {
-            w.write_sample(0i16).unwrap();
+        for _ in 0..rate * 10 {
+            w.write_sample(level).unwrap();
         }
         w.finalize().unwrap();
-        wav
-    };
-    let mut open = || -> ser::Result<Box<dyn MediaSource>> { Ok(Box::new(Cursor::new(silent.clone()))) };
-    let err = analyse_long(&mut open, &model, &options, &mut |_| {}).unwrap_err();
-    assert_eq!(err, SerError::Silent);
+        assert_eq!(ser::analyse_bytes(&wav, &options).unwrap_err(), SerError::Silent);
+        let mut open = || -> ser::Result<Box<dyn MediaSource>> { Ok(Box::new(Cursor::new(wav.clone()))) };
+        let err = analyse_long(&mut open, &model, &options, &mut |_| {}).unwrap_err();
+        assert_eq!(err, SerError::Silent, "{rate} Hz at level {level}");
+    }
     let mut open = || -> ser::Result<Box<dyn MediaSource>> { Ok(Box::new(Cursor::new(b"not audio at all".to_vec()))) };
     assert_eq!(analyse_long(&mut open, &model, &options, &mut |_| {}).unwrap_err(), SerError::NotAudio);
 }

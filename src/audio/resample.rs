@@ -12,8 +12,29 @@ use rubato::{Fft, FixedSync, Indexing, Resampler as _, WindowFunction};
 
 use crate::error::{Result, SerError};
 
-/// Output frames per FFT chunk.
-const CHUNK: usize = 1024;
+/// Output frames per FFT chunk, at least.
+const MIN_CHUNK_OUT: usize = 1024;
+/// Input frames per FFT, at least: the filter is as long as the FFT, and a short one lets
+/// through (or cuts) too much near Nyquist.
+const MIN_FFT_IN: usize = 512;
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// The output chunk size for rubato's FFT resampler. Its FFTs hold `k·from/g` input and
+/// `k·to/g` output frames (g = gcd); both must be even, or the filter's centre falls between
+/// samples and the output is half a sample late (seen at 44.1 kHz and when upsampling).
+fn chunk_size(from_rate: u32, to_rate: u32) -> usize {
+    let (from, to) = (from_rate as usize, to_rate as usize);
+    let g = gcd(from, to);
+    let (unit_in, unit_out) = (from / g, to / g);
+    let mut k = MIN_CHUNK_OUT.div_ceil(unit_out).max(MIN_FFT_IN.div_ceil(unit_in));
+    if (k * unit_in) % 2 == 1 || (k * unit_out) % 2 == 1 {
+        k += 1;
+    }
+    k * unit_out
+}
 
 /// Resamples mono audio from one fixed rate to another.
 pub struct MonoResampler {
@@ -45,7 +66,7 @@ impl MonoResampler {
                 Fft::<f32>::new_custom(
                     from_rate as usize,
                     to_rate as usize,
-                    CHUNK,
+                    chunk_size(from_rate, to_rate),
                     1,
                     1,
                     WindowFunction::BlackmanHarris2,

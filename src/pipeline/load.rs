@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use symphonia::core::io::MediaSource;
 
-use super::PipelineOptions;
+use super::{refuse_silent_source, LevelStats, PipelineOptions};
 use crate::audio::{MonoDecoder, MonoResampler};
 use crate::error::{Result, SerError};
 
@@ -16,11 +16,13 @@ pub(crate) struct ToAnalysisRate<'s> {
     pub(crate) decoder: MonoDecoder<'s>,
     resampler: Option<MonoResampler>,
     target_rate: u32,
+    /// Levels at the file's own rate, before resampling.
+    pub(crate) source_levels: LevelStats,
 }
 
 impl<'s> ToAnalysisRate<'s> {
     pub(crate) fn new(source: Box<dyn MediaSource + 's>, target_rate: u32) -> Result<Self> {
-        Ok(Self { decoder: MonoDecoder::new(source)?, resampler: None, target_rate })
+        Ok(Self { decoder: MonoDecoder::new(source)?, resampler: None, target_rate, source_levels: LevelStats::default() })
     }
 
     /// Decodes the next packet and appends its 16 kHz samples to `out`. `false` at the end
@@ -35,6 +37,7 @@ impl<'s> ToAnalysisRate<'s> {
         if block.iter().any(|s| !s.is_finite()) {
             return Err(SerError::InvalidSamples);
         }
+        self.source_levels.add(block);
         let resampler = match &mut self.resampler {
             Some(r) if r.from_rate() == rate => r,
             Some(_) => return Err(SerError::Corrupt("its sample rate changes part-way through".into())),
@@ -50,7 +53,7 @@ impl<'s> ToAnalysisRate<'s> {
 pub struct Loader<'s> {
     stream: ToAnalysisRate<'s>,
     signal: Vec<f32>,
-    max_seconds: f64,
+    options: PipelineOptions,
     done: bool,
 }
 
@@ -59,7 +62,7 @@ impl<'s> Loader<'s> {
         Ok(Self {
             stream: ToAnalysisRate::new(source, options.params.sample_rate)?,
             signal: Vec::new(),
-            max_seconds: options.limits.max_seconds,
+            options: options.clone(),
             done: false,
         })
     }
@@ -101,9 +104,10 @@ impl<'s> Loader<'s> {
             }
             self.done = !self.stream.next_into(&mut self.signal)?;
             let seconds = self.stream.decoder.decoded_seconds();
-            if seconds > self.max_seconds {
+            let limit = self.options.limits.max_seconds;
+            if seconds > limit {
                 let got = self.expected_seconds().filter(|&e| e > seconds).unwrap_or(seconds);
-                return Err(SerError::TooLong { got, limit: self.max_seconds });
+                return Err(SerError::TooLong { got, limit });
             }
         }
         Ok(self.done)
@@ -115,6 +119,7 @@ impl<'s> Loader<'s> {
         if self.signal.is_empty() {
             return Err(SerError::NoAudio);
         }
+        refuse_silent_source(&self.stream.source_levels, self.signal.len(), &self.options)?;
         Ok(self.signal)
     }
 }

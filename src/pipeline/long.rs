@@ -28,8 +28,8 @@ pub const MAX_STREAM_SECONDS: f64 = 12.0 * 3600.0;
 pub type Open<'a, 's> = dyn FnMut() -> Result<Box<dyn MediaSource + 's>> + 'a;
 
 /// Streams one pass over the recording at the analysis rate, calling `each` per block.
-/// Returns the number of samples at the analysis rate.
-fn pass(open: &mut Open<'_, '_>, options: &PipelineOptions, mut each: impl FnMut(&[f32]) -> Result<()>) -> Result<usize> {
+/// Returns the number of samples at the analysis rate and the levels at the file's own rate.
+fn pass(open: &mut Open<'_, '_>, options: &PipelineOptions, mut each: impl FnMut(&[f32]) -> Result<()>) -> Result<(usize, LevelStats)> {
     let mut stream = ToAnalysisRate::new(open()?, options.params.sample_rate)?;
     let mut block = Vec::new();
     let mut total = 0;
@@ -44,7 +44,7 @@ fn pass(open: &mut Open<'_, '_>, options: &PipelineOptions, mut each: impl FnMut
             return Err(SerError::TooLong { got, limit: MAX_STREAM_SECONDS });
         }
         if !more {
-            return Ok(total);
+            return Ok((total, stream.source_levels));
         }
     }
 }
@@ -86,14 +86,14 @@ pub fn analyse_long(
     let mut stats = LevelStats::default();
     let mut framer = CentredFrames::new(silence.frame_length, silence.hop_length);
     let mut power = Vec::new();
-    let n = pass(open, options, |block| {
+    let (n, source_levels) = pass(open, options, |block| {
         stats.add(block);
         framer.push(block, |_, f| power.push(mean_square(f)));
         Ok(())
     })?;
     framer.finish(|_, f| power.push(mean_square(f)));
     progress(1.0 / 3.0);
-    stats.check(options)?;
+    stats.check(options, Some(&source_levels))?;
     let kept = if options.trim {
         kept_intervals_from_power(&power, n, &silence, options.max_pause_samples())
     } else {

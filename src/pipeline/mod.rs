@@ -99,7 +99,21 @@ pub fn to_analysis_rate(samples: &[f32], sample_rate: u32, options: &PipelineOpt
     if duration > options.limits.max_seconds {
         return Err(SerError::TooLong { got: duration, limit: options.limits.max_seconds });
     }
-    MonoResampler::new(sample_rate, options.params.sample_rate)?.process_all(samples)
+    let signal = MonoResampler::new(sample_rate, options.params.sample_rate)?.process_all(samples)?;
+    let mut source = LevelStats::default();
+    source.add(samples);
+    refuse_silent_source(&source, signal.len(), options)?;
+    Ok(signal)
+}
+
+/// Refuses a recording that is silent at its own rate (see [`LevelStats::check`]), unless it
+/// is too short anyway, which [`analyse_16k`] says first.
+pub(crate) fn refuse_silent_source(source: &LevelStats, n_16k: usize, options: &PipelineOptions) -> Result<()> {
+    let duration = n_16k as f64 / options.params.sample_rate as f64;
+    if duration >= options.min_duration_s && source.is_silent() {
+        return Err(SerError::Silent);
+    }
+    Ok(())
 }
 
 /// Level statistics gathered in one pass, for the checks every recording gets before analysis.
@@ -127,16 +141,23 @@ impl LevelStats {
         }
     }
 
-    /// Refuses a recording that is too short or silent. Silence is measured around the mean,
-    /// so a constant DC offset counts as the silence it is.
-    pub(crate) fn check(&self, options: &PipelineOptions) -> Result<()> {
+    /// Whether the level never moves more than -80 dBFS away from the mean: silence, or a
+    /// constant DC offset, which counts as the silence it is.
+    pub(crate) fn is_silent(&self) -> bool {
+        let mean = self.sum / self.n.max(1) as f64;
+        let peak = (self.max as f64 - mean).abs().max((self.min as f64 - mean).abs());
+        !(peak >= SILENCE_PEAK as f64)
+    }
+
+    /// Refuses a recording that is too short or silent. `self` is at the analysis rate;
+    /// `source`, if given, at the file's own rate: resampling turns the edges of a constant
+    /// offset into ringing that looks like sound, so silence counts at either rate.
+    pub(crate) fn check(&self, options: &PipelineOptions, source: Option<&LevelStats>) -> Result<()> {
         let duration = self.n as f64 / options.params.sample_rate as f64;
         if duration < options.min_duration_s {
             return Err(SerError::TooShort { got: duration, need: options.min_duration_s });
         }
-        let mean = self.sum / self.n.max(1) as f64;
-        let peak = (self.max as f64 - mean).abs().max((self.min as f64 - mean).abs());
-        if peak < SILENCE_PEAK as f64 {
+        if self.is_silent() || source.is_some_and(LevelStats::is_silent) {
             return Err(SerError::Silent);
         }
         Ok(())
@@ -169,7 +190,7 @@ pub fn analyse_16k(signal: Vec<f32>, options: &PipelineOptions) -> Result<Analys
     let sr = options.params.sample_rate;
     let mut stats = LevelStats::default();
     stats.add(&signal);
-    stats.check(options)?;
+    stats.check(options, None)?;
     let kept = if options.trim {
         kept_intervals(&signal, &options.silence(), options.max_pause_samples())
     } else {
