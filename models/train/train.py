@@ -63,7 +63,7 @@ def log(msg, fh=None):
 
 
 def run_export(args):
-    out = os.path.join(args.work, f"features_mfcc_c{args.copies}_s{args.export_seed}")
+    out = os.path.join(args.work, f"features_mfcc_c{args.copies}_s{args.export_seed}" + ("_tf" if args.trim_first else ""))
     done = os.path.join(out, "params.json")
     if os.path.exists(done) and not args.reexport:
         log(f"features: reusing {out}")
@@ -75,6 +75,8 @@ def run_export(args):
     os.makedirs(out, exist_ok=True)
     cmd = [ser, "export", "--manifest", args.manifest, "--root", args.data_root, "--out", out,
            "--feature", "mfcc", "--copies", str(args.copies), "--seed", str(args.export_seed)]
+    if args.trim_first:
+        cmd.append("--trim-before-augment")
     log("features: " + " ".join(cmd))
     subprocess.run(cmd, check=True)
     return out
@@ -405,6 +407,8 @@ def parse_args():
     ap.add_argument("--copies", type=int, default=4, help="augmented copies per clip in the export")
     ap.add_argument("--export-seed", type=int, default=0)
     ap.add_argument("--reexport", action="store_true")
+    ap.add_argument("--trim-first", action="store_true",
+                    help="trim the clean clip before augmenting it (ser export --trim-before-augment)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--min-epoch", type=int, default=6, help="first epoch eligible for selection")

@@ -37,6 +37,10 @@ pub struct ExportArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Trim silence from the clean clip before augmenting it, so added noise does not make
+    /// the trimmer keep the clip's silent edges (augmented copies then match the originals).
+    #[arg(long)]
+    pub trim_before_augment: bool,
 }
 
 struct Item {
@@ -60,6 +64,14 @@ fn export_row(
     let signal = crate::audio::resample(&audio.samples, audio.sample_rate, options.params.sample_rate)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut items = Vec::with_capacity(args.copies + 1);
+    // With --trim-before-augment, copies start from the clean clip's kept audio and are not
+    // trimmed again.
+    let (source, copy_options) = if args.trim_before_augment && args.copies > 0 {
+        let clean = analyse_16k(signal.clone(), options).map_err(|e| format!("{}: {e}", path.display()))?;
+        (clean.kept_signal(), PipelineOptions { trim: false, ..options.clone() })
+    } else {
+        (signal.clone(), options.clone())
+    };
     for copy in 0..=args.copies {
         let (augmented, description) = if copy == 0 {
             (signal.clone(), "none".to_string())
@@ -67,10 +79,11 @@ fn export_row(
             let seed = args.seed.wrapping_mul(1_000_003).wrapping_add((row_index * 64 + copy) as u64);
             let aug = Augmentation::draw(seed);
             let out = aug
-                .apply(&signal, options.params.sample_rate)
+                .apply(&source, options.params.sample_rate)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             (out, aug.describe())
         };
+        let options = if copy == 0 { options } else { &copy_options };
         let analysis = analyse_16k(augmented, options).map_err(|e| format!("{}: {e}", path.display()))?;
         let f = analysis.features;
         let frames = if args.feature == "mfcc" { f.mfcc } else { f.log_mel };
