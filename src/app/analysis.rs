@@ -1,12 +1,13 @@
-//! One analysis, run step by step on the page's thread: decode → resample → trim + features →
-//! model → timeline windows, yielding to the browser between steps so the progress bar moves
-//! and the page stays responsive. The numbers come from the same core functions as `ser predict`.
+//! One analysis, run step by step on the page's thread: decode + resample → trim + features →
+//! model → timeline windows, yielding to the browser every few tens of milliseconds so the
+//! progress bar moves, the page stays responsive and Cancel works. The numbers come from the
+//! same core functions as `ser predict`.
 
 use std::rc::Rc;
 
-use crate::audio::{decode_bytes, MonoResampler};
+use crate::audio::MonoResampler;
 use crate::model::{EmotionModel, Report};
-use crate::pipeline::{analyse_16k, Analysis, PipelineOptions};
+use crate::pipeline::{analyse_16k, Analyser, Analysis, Loader, PipelineOptions};
 use crate::SerError;
 
 use super::audio_in::{browser_decode, wav};
@@ -60,73 +61,191 @@ pub fn options_for(model: &EmotionModel) -> PipelineOptions {
     PipelineOptions { params: model.info().feature_params.clone(), ..PipelineOptions::default() }
 }
 
-pub async fn analyse(source: Source, model: Rc<EmotionModel>, report_progress: &dyn Fn(Step, f64)) -> Result<Outcome, String> {
+/// Why an analysis ended without a result.
+pub enum Stop {
+    /// Cancelled, or replaced by a newer one: nothing to show.
+    Cancelled,
+    Failed(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Failed(message)
+    }
+}
+
+impl From<SerError> for Stop {
+    fn from(e: SerError) -> Self {
+        Stop::Failed(e.to_string())
+    }
+}
+
+/// The most work done between two yields to the browser, in milliseconds: short enough for
+/// clicks and the progress bar to stay prompt, long enough that yielding costs little.
+const SLICE_MS: f64 = 25.0;
+/// Packets decoded, and feature frames computed, between two looks at the clock.
+const PACKETS_PER_STEP: usize = 32;
+const FRAMES_PER_STEP: usize = 400;
+
+/// Hands the thread back to the browser every [`SLICE_MS`] of work, and stops the job at the
+/// next step once it has been cancelled.
+struct Pacer<'a> {
+    since: f64,
+    cancelled: &'a dyn Fn() -> bool,
+}
+
+impl<'a> Pacer<'a> {
+    fn new(cancelled: &'a dyn Fn() -> bool) -> Self {
+        Self { since: web::now_ms(), cancelled }
+    }
+
+    fn due(&self) -> bool {
+        web::now_ms() - self.since >= SLICE_MS
+    }
+
+    /// Yields now; `Err(Stop::Cancelled)` if the job was cancelled meanwhile.
+    async fn pause(&mut self) -> Result<(), Stop> {
+        yield_now().await;
+        self.since = web::now_ms();
+        if (self.cancelled)() { Err(Stop::Cancelled) } else { Ok(()) }
+    }
+}
+
+pub async fn analyse(
+    source: Source,
+    model: Rc<EmotionModel>,
+    report_progress: &dyn Fn(Step, f64),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Outcome, Stop> {
+    let marked = std::cell::Cell::new(None);
     let progress = &|step: Step, fraction: f64| {
-        web::mark_step(step.label());
+        // One performance mark per step, where it starts (scripts/bench_web.sh reads them).
+        if marked.replace(Some(step)) != Some(step) {
+            web::mark_step(step.label());
+        }
         report_progress(step, fraction);
     };
+    let pace = &mut Pacer::new(cancelled);
     let name = source.name();
     let options = options_for(&model);
-    let (samples, rate) = match source {
-        Source::Samples { samples, sample_rate, .. } => (samples, sample_rate),
+    let signal = match source {
+        Source::Samples { samples, sample_rate, .. } => {
+            progress(Step::Resampling, 0.3);
+            pace.pause().await?;
+            crate::pipeline::to_analysis_rate(&samples, sample_rate, &options)?
+        }
         Source::File(file) => {
             progress(Step::Reading, 0.02);
             let bytes = web::read_file(&file).await?;
-            decode(&bytes, &options, progress).await?
+            load(&bytes, &options, progress, pace).await?
         }
         Source::Sample { url, .. } => {
             progress(Step::Reading, 0.02);
             let bytes = web::fetch_bytes(&url).await?;
-            decode(&bytes, &options, progress).await?
+            load(&bytes, &options, progress, pace).await?
         }
     };
 
-    progress(Step::Resampling, 0.3);
-    yield_now().await;
-    let signal = crate::pipeline::to_analysis_rate(&samples, rate, &options).map_err(|e| e.to_string())?;
-    drop(samples);
-
-    progress(Step::Features, 0.5);
-    yield_now().await;
-    let analysis = analyse_16k(signal, &options).map_err(|e| e.to_string())?;
+    progress(Step::Features, 0.4);
+    pace.pause().await?;
+    let mut analyser = Analyser::new(signal, &options)?;
+    while !analyser.step(FRAMES_PER_STEP) {
+        if pace.due() {
+            progress(Step::Features, 0.4 + 0.3 * analyser.progress());
+            pace.pause().await?;
+        }
+    }
+    let analysis = analyser.finish();
 
     progress(Step::Model, 0.7);
-    yield_now().await;
-    let report = report_stepwise(&model, &analysis, progress).await.map_err(|e| e.to_string())?;
+    pace.pause().await?;
+    let report = report_stepwise(&model, &analysis, progress, pace).await?;
 
+    pace.pause().await?;
     web::mark_step("Encoding playback audio");
-    let wav = wav::encode_pcm16(&analysis.signal, analysis.sample_rate);
-    let audio_url = web::blob_url(&wav, "audio/wav").ok();
-    Ok(Outcome { name, analysis, report, audio_url })
-}
-
-/// Decodes with the core (WAV, FLAC, MP3, OGG, exactly as the CLI); formats the core does not
-/// read (m4a, webm/opus, …) go through the browser's decoder instead.
-async fn decode(bytes: &[u8], options: &PipelineOptions, progress: &dyn Fn(Step, f64)) -> Result<(Vec<f32>, u32), String> {
-    progress(Step::Decoding, 0.1);
-    yield_now().await;
-    match decode_bytes(bytes, &options.limits) {
-        Ok(decoded) => Ok((decoded.samples, decoded.sample_rate)),
-        Err(e @ (SerError::NotAudio | SerError::UnsupportedCodec(_))) => match browser_decode(bytes).await {
-            Ok(decoded) => Ok(decoded),
-            // Neither decoder reads it: the core's sentence says why.
-            Err(_) => Err(e.to_string()),
-        },
-        Err(e) => Err(e.to_string()),
+    let mut wav = wav::header_pcm16(analysis.signal.len(), analysis.sample_rate);
+    for block in analysis.signal.chunks(1 << 16) {
+        wav::append_pcm16(block, &mut wav);
+        if pace.due() {
+            pace.pause().await?;
+        }
     }
+    let audio_url = web::blob_url(&wav, "audio/wav").ok();
+    drop(wav);
+    let outcome = Outcome { name, analysis, report, audio_url };
+    // Drawing the result is a task of its own.
+    pace.pause().await?;
+    Ok(outcome)
 }
 
-/// `Report::new`, one model window per step so long recordings do not freeze the page.
-async fn report_stepwise(model: &EmotionModel, analysis: &Analysis, progress: &dyn Fn(Step, f64)) -> crate::Result<Report> {
+/// Decodes to the analysis rate with the core's [`Loader`] (WAV, FLAC, MP3, OGG, exactly as
+/// the CLI), a few packets at a time; formats the core does not read (m4a, webm/opus, …) go
+/// through the browser's decoder instead.
+async fn load(bytes: &[u8], options: &PipelineOptions, progress: &dyn Fn(Step, f64), pace: &mut Pacer<'_>) -> Result<Vec<f32>, Stop> {
+    progress(Step::Decoding, 0.05);
+    pace.pause().await?;
+    let mut loader = match Loader::from_bytes(bytes, options) {
+        Ok(loader) => loader,
+        Err(e) => return fall_back(bytes, e, options, progress, pace).await,
+    };
+    // Said at once for a file that announces its length, not after decoding 20 minutes of it.
+    let limit = options.limits.max_seconds;
+    if let Some(got) = loader.expected_seconds().filter(|&s| s > limit) {
+        return Err(SerError::TooLong { got, limit }.into());
+    }
+    loop {
+        match loader.step(PACKETS_PER_STEP) {
+            Ok(true) => break,
+            Ok(false) => {}
+            // The container was readable but not its contents: let the browser try, as before
+            // anything was decoded.
+            Err(e) if loader.decoded_seconds() == 0.0 => return fall_back(bytes, e, options, progress, pace).await,
+            Err(e) => return Err(e.into()),
+        }
+        if pace.due() {
+            progress(Step::Decoding, 0.05 + 0.3 * loader.progress().unwrap_or(0.0));
+            pace.pause().await?;
+        }
+    }
+    Ok(loader.finish()?)
+}
+
+/// The browser's decoder for what the core cannot read; the core's sentence if neither can.
+async fn fall_back(
+    bytes: &[u8],
+    e: SerError,
+    options: &PipelineOptions,
+    progress: &dyn Fn(Step, f64),
+    pace: &mut Pacer<'_>,
+) -> Result<Vec<f32>, Stop> {
+    if !matches!(e, SerError::NotAudio | SerError::UnsupportedCodec(_)) {
+        return Err(e.into());
+    }
+    let Ok((samples, rate)) = browser_decode(bytes).await else {
+        return Err(e.into());
+    };
+    progress(Step::Resampling, 0.3);
+    pace.pause().await?;
+    Ok(crate::pipeline::to_analysis_rate(&samples, rate, options)?)
+}
+
+/// `Report::new`, a few model windows per step so long recordings do not freeze the page.
+async fn report_stepwise(
+    model: &EmotionModel,
+    analysis: &Analysis,
+    progress: &dyn Fn(Step, f64),
+    pace: &mut Pacer<'_>,
+) -> Result<Report, Stop> {
     let starts = Report::timeline_starts(model, analysis);
     let mut timeline = Vec::with_capacity(starts.len());
     for (i, &start) in starts.iter().enumerate() {
-        if i % 4 == 0 {
+        if pace.due() {
             progress(Step::Timeline, 0.75 + 0.25 * i as f64 / starts.len() as f64);
-            yield_now().await;
+            pace.pause().await?;
         }
         timeline.push(Report::segment(model, analysis, start)?);
     }
+    pace.pause().await?;
     let whole = Report::whole(model, analysis, &timeline)?;
     Ok(Report::from_parts(model, whole, analysis, timeline))
 }

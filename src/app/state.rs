@@ -65,14 +65,26 @@ pub struct State {
     pub model: ModelState,
     pub phase: Phase,
     pub outcome: Option<Rc<Outcome>>,
+    /// The result on show when the running analysis started, back on show if it is cancelled.
+    pub previous: Option<Rc<Outcome>>,
     pub error: Option<String>,
+    /// A polite announcement that is not an error ("Analysis cancelled.").
+    pub notice: Option<String>,
     /// The analysis whose progress and result count; older ones are ignored when they finish.
     pub job: u32,
 }
 
 impl Default for State {
     fn default() -> Self {
-        Self { model: ModelState::Loading, phase: Phase::Idle, outcome: None, error: None, job: 0 }
+        Self {
+            model: ModelState::Loading,
+            phase: Phase::Idle,
+            outcome: None,
+            previous: None,
+            error: None,
+            notice: None,
+            job: 0,
+        }
     }
 }
 
@@ -87,7 +99,13 @@ impl State {
     pub fn recording(&self) -> bool {
         matches!(self.phase, Phase::MicStarting | Phase::Recording { .. })
     }
+
+    pub fn analysing(&self) -> bool {
+        matches!(self.phase, Phase::Analysing { .. })
+    }
 }
+
+pub const CANCELLED: &str = "Analysis cancelled.";
 
 pub enum Action {
     ModelReady(Rc<EmotionModel>),
@@ -97,6 +115,8 @@ pub enum Action {
     Started { job: u32, name: String },
     Progress { job: u32, step: Step, fraction: f64 },
     Finished { job: u32, outcome: Rc<Outcome> },
+    /// The person stopped the running analysis (its loop stops at its next step).
+    Cancelled { job: u32 },
     /// `job: None` for failures outside an analysis (the microphone, the model).
     Failed { job: Option<u32>, message: String },
     DismissError,
@@ -111,8 +131,13 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.error = Some(message);
         }
         Action::MicStarting => {
+            // Recording replaces a running analysis, as a new file does.
+            if state.analysing() {
+                next.outcome = next.previous.take();
+            }
             next.phase = Phase::MicStarting;
             next.error = None;
+            next.notice = None;
         }
         Action::MicLevel { elapsed_s, level } => {
             if state.recording() {
@@ -123,8 +148,12 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.job = job;
             next.phase = Phase::Analysing { name, step: Step::Reading, fraction: 0.0 };
             next.error = None;
-            // A new clip replaces the old result: never show one clip's result beside another's error.
-            next.outcome = None;
+            next.notice = None;
+            // A new clip replaces the old result: never show one clip's result beside another's
+            // error. It is kept aside in case this analysis is cancelled.
+            if let Some(outcome) = next.outcome.take() {
+                next.previous = Some(outcome);
+            }
         }
         Action::Progress { job, step, fraction } => {
             if let (true, Phase::Analysing { name, .. }) = (job == state.job, &state.phase) {
@@ -132,15 +161,29 @@ pub fn reduce(state: &State, action: Action) -> State {
             }
         }
         Action::Finished { job, outcome } => {
-            if job == state.job {
+            if job == state.job && state.analysing() {
                 next.phase = Phase::Idle;
                 next.outcome = Some(outcome);
+                next.previous = None;
+            }
+        }
+        Action::Cancelled { job } => {
+            if job == state.job && state.analysing() {
+                next.phase = Phase::Idle;
+                next.outcome = next.previous.take();
+                next.notice = Some(CANCELLED.to_string());
             }
         }
         Action::Failed { job, message } => {
-            if job.is_none_or(|j| j == state.job) {
+            let current = match job {
+                Some(j) => j == state.job && state.analysing(),
+                None => true,
+            };
+            if current {
+                next.previous = None;
                 next.phase = Phase::Idle;
                 next.error = Some(message);
+                next.notice = None;
             }
         }
         Action::DismissError => next.error = None,

@@ -73,6 +73,11 @@ fn performance() -> Option<web_sys::Performance> {
     web_sys::window().and_then(|w| w.performance())
 }
 
+/// Milliseconds on the page's monotonic clock.
+pub fn now_ms() -> f64 {
+    performance().map_or(0.0, |p| p.now())
+}
+
 /// Where a timed run starts ("file chosen", "sample clicked", "recording stopped").
 pub const MARK_INPUT: &str = "ser:input";
 /// The measure read by scripts/bench_web.sh: input to result drawn.

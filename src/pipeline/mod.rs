@@ -5,13 +5,15 @@
 
 pub mod load;
 pub mod long;
+pub mod steps;
 
 pub use load::Loader;
 pub use long::analyse_long;
+pub use steps::Analyser;
 
 use crate::audio::{DecodeLimits, MonoResampler};
-use crate::dsp::trim::{concat_intervals, kept_intervals};
-use crate::dsp::{FeatureExtractor, FeatureParams, Features, Interval, SilenceParams};
+use crate::dsp::trim::concat_intervals;
+use crate::dsp::{FeatureParams, Features, Interval, SilenceParams};
 use crate::error::{Result, SerError};
 
 /// Below this peak level (-80 dBFS) a recording counts as silent, whatever its shape.
@@ -185,23 +187,7 @@ impl PipelineOptions {
     }
 }
 
-/// Analyse a signal already at the analysis rate.
+/// Analyse a signal already at the analysis rate. [`Analyser`] does the same in steps.
 pub fn analyse_16k(signal: Vec<f32>, options: &PipelineOptions) -> Result<Analysis> {
-    let sr = options.params.sample_rate;
-    let mut stats = LevelStats::default();
-    stats.add(&signal);
-    stats.check(options, None)?;
-    let kept = if options.trim {
-        kept_intervals(&signal, &options.silence(), options.max_pause_samples())
-    } else {
-        vec![Interval { start: 0, end: signal.len() }]
-    };
-    let kept = check_kept(kept, options)?;
-    let mut extractor = FeatureExtractor::new(&options.params);
-    let features = if kept.len() == 1 {
-        extractor.compute(&signal[kept[0].start..kept[0].end])
-    } else {
-        extractor.compute(&concat_intervals(&signal, &kept))
-    };
-    Ok(Analysis { signal, sample_rate: sr, kept, features })
+    Ok(Analyser::new(signal, options)?.finish())
 }

@@ -1,7 +1,8 @@
 // Shared set-up for the e2e tests: the static server, headless Debian chromium through
 // playwright-core, fixtures made at run time, and the native `ser predict` for reference.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -96,4 +97,70 @@ export async function shownProbabilities(page, labels) {
     shown[label] = Number(await page.locator(`[data-testid="prob-${label}"]`).innerText());
   }
   return shown;
+}
+
+/** How close the page's numbers must be to the CLI's. */
+export const TOL = 1e-3;
+
+/** Clicks "Export JSON" and returns the downloaded report. */
+export async function exportReport(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-json"]')]);
+  return JSON.parse(readFileSync(await download.path(), 'utf8'));
+}
+
+function assertClose(a, b, what) {
+  assert.ok(Math.abs(a - b) <= TOL, `${what}: ${a} vs ${b}`);
+}
+
+/** Exported report equals the CLI's JSON (but for the file name). */
+export function assertSameReport(got, want) {
+  assert.equal(got.emotion, want.emotion);
+  assertClose(got.confidence, want.confidence, 'confidence');
+  assertClose(got.duration_s, want.duration_s, 'duration_s');
+  assert.equal(got.kept.length, want.kept.length, 'kept intervals');
+  got.kept.forEach((k, i) => { assertClose(k[0], want.kept[i][0], 'kept start'); assertClose(k[1], want.kept[i][1], 'kept end'); });
+  for (const [label, p] of Object.entries(want.probabilities)) assertClose(got.probabilities[label], p, label);
+  assert.equal((got.timeline || []).length, (want.timeline || []).length, 'timeline windows');
+  (want.timeline || []).forEach((w, i) => {
+    const g = got.timeline[i];
+    assertClose(g.start_s, w.start_s, `window ${i} start`);
+    assertClose(g.end_s, w.end_s, `window ${i} end`);
+    assert.equal(g.emotion, w.emotion, `window ${i} emotion`);
+    for (const [label, p] of Object.entries(w.probabilities)) assertClose(g.probabilities[label], p, `window ${i} ${label}`);
+  });
+}
+
+/** The samples of a mono 16-bit PCM WAV with a plain 44-byte header (like speech_long.wav). */
+export function readWav16(path) {
+  const bytes = readFileSync(path);
+  assert.equal(bytes.toString('latin1', 36, 40), 'data', `${path}: expected a plain 44-byte WAV header`);
+  const rate = bytes.readUInt32LE(24);
+  const n = bytes.readUInt32LE(40) / 2;
+  const samples = new Float32Array(n);
+  for (let i = 0; i < n; i++) samples[i] = bytes.readInt16LE(44 + 2 * i) / 32768;
+  return { samples, rate };
+}
+
+/** Writes a mono 32-bit float WAV (format 3): NaN and infinity pass through unchanged. */
+export function writeWavFloat(path, samples, rate) {
+  const data = Buffer.alloc(samples.length * 4);
+  samples.forEach((s, i) => data.writeFloatLE(s, i * 4));
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVEfmt ', 8);
+  head.writeUInt32LE(16, 16); head.writeUInt16LE(3, 20); head.writeUInt16LE(1, 22);
+  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * 4, 28); head.writeUInt16LE(4, 32);
+  head.writeUInt16LE(32, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([head, data]));
+  return path;
+}
+
+/** The CLI's error sentence for `ser <command> file` (as serPredictError, any subcommand). */
+export function serError(command, file) {
+  try {
+    execFileSync(SER_BIN, [command, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  } catch (e) {
+    const line = String(e.stderr).trim().split('\n').pop();
+    return line.startsWith(`${file}: `) ? line.slice(file.length + 2) : line;
+  }
+  throw new Error(`ser ${command} accepted ${file}`);
 }

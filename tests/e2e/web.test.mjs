@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, FIXTURE, launch, makeSpeechWav, openApp, serPredict, serPredictError,
-  shownProbabilities, startServer, watchNetwork, writeWav,
+  ARTIFACTS, FIXTURE, TOL, assertSameReport, exportReport, launch, makeSpeechWav, openApp, serPredict,
+  serPredictError, shownProbabilities, startServer, watchNetwork, writeWav,
 } from './helpers.mjs';
 
-const TOL = 1e-3;
 const T = { timeout: 120_000 };
 let srv; let browser; let context; let page; let problems;
 const network = [];
@@ -47,32 +46,7 @@ async function assertMatchesCli(expected) {
   }
 }
 
-async function exportJson() {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-json"]')]);
-  return JSON.parse(readFileSync(await download.path(), 'utf8'));
-}
-
-function assertClose(a, b, what) {
-  assert.ok(Math.abs(a - b) <= TOL, `${what}: ${a} vs ${b}`);
-}
-
-/** Exported report equals the CLI's JSON (but for the file name). */
-function assertSameReport(got, want) {
-  assert.equal(got.emotion, want.emotion);
-  assertClose(got.confidence, want.confidence, 'confidence');
-  assertClose(got.duration_s, want.duration_s, 'duration_s');
-  assert.equal(got.kept.length, want.kept.length, 'kept intervals');
-  got.kept.forEach((k, i) => { assertClose(k[0], want.kept[i][0], 'kept start'); assertClose(k[1], want.kept[i][1], 'kept end'); });
-  for (const [label, p] of Object.entries(want.probabilities)) assertClose(got.probabilities[label], p, label);
-  assert.equal((got.timeline || []).length, (want.timeline || []).length, 'timeline windows');
-  (want.timeline || []).forEach((w, i) => {
-    const g = got.timeline[i];
-    assertClose(g.start_s, w.start_s, `window ${i} start`);
-    assertClose(g.end_s, w.end_s, `window ${i} end`);
-    assert.equal(g.emotion, w.emotion, `window ${i} emotion`);
-    for (const [label, p] of Object.entries(w.probabilities)) assertClose(g.probabilities[label], p, `window ${i} ${label}`);
-  });
-}
+const exportJson = () => exportReport(page);
 
 test('uploading a clip gives the same emotion and probabilities as ser predict', T, async () => {
   const expected = serPredict(FIXTURE);
@@ -193,24 +167,6 @@ test('the page is keyboard operable: Tab to a sample, Enter analyses it', T, asy
     .filter((el) => !(el.getAttribute('aria-label') || el.textContent.trim() || el.labels?.length))
     .map((el) => el.outerHTML.slice(0, 80)));
   assert.deepEqual(unnamed, []);
-});
-
-test('without a microphone (or permission) recording shows a clear message', T, async () => {
-  const plain = await launch();
-  try {
-    const ctx = await plain.newContext();
-    watchNetwork(ctx, network);
-    const p = await ctx.newPage();
-    await openApp(p, srv.url);
-    await p.getByRole('button', { name: /Record from the microphone/ }).click();
-    const error = p.locator('[data-testid="error"]');
-    await error.waitFor({ timeout: 20_000 });
-    assert.match(await error.textContent(), /^(Microphone access was denied|No microphone was found)/);
-    await p.getByRole('button', { name: /sample clip: Happy/ }).click();
-    await p.locator('[data-testid="prediction"]').waitFor({ timeout: 60_000 });
-  } finally {
-    await plain.close();
-  }
 });
 
 test('a model that fails to load is a message, not a broken page', T, async () => {

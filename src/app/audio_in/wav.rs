@@ -1,7 +1,15 @@
 //! A minimal 16-bit PCM WAV writer, for playing back exactly the signal that was analysed.
 
 pub fn encode_pcm16(samples: &[f32], sample_rate: u32) -> Vec<u8> {
-    let data_len = (samples.len() * 2) as u32;
+    let mut out = header_pcm16(samples.len(), sample_rate);
+    append_pcm16(samples, &mut out);
+    out
+}
+
+/// The 44-byte header of a mono 16-bit WAV of `n_samples` samples, with room for the data
+/// that [`append_pcm16`] adds (in as many pieces as the caller likes).
+pub fn header_pcm16(n_samples: usize, sample_rate: u32) -> Vec<u8> {
+    let data_len = (n_samples * 2) as u32;
     let mut out = Vec::with_capacity(44 + data_len as usize);
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + data_len).to_le_bytes());
@@ -15,9 +23,14 @@ pub fn encode_pcm16(samples: &[f32], sample_rate: u32) -> Vec<u8> {
     out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());
-    for &s in samples {
-        let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
-        out.extend_from_slice(&v.to_le_bytes());
-    }
     out
+}
+
+pub fn append_pcm16(samples: &[f32], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + samples.len() * 2, 0);
+    for (bytes, &s) in out[start..].chunks_exact_mut(2).zip(samples) {
+        let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
+        bytes.copy_from_slice(&v.to_le_bytes());
+    }
 }

@@ -8,8 +8,8 @@ use yew::prelude::*;
 use super::footer::Footer;
 use super::input_panel::InputPanel;
 use super::result_view::ResultView;
-use super::status::{ErrorBanner, ModelStatus, ProgressBar};
-use crate::app::analysis::{self, Source};
+use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
+use crate::app::analysis::{self, Source, Stop};
 use crate::app::audio_in::mic::{OnChunk, Recorder};
 use crate::app::state::{Action, ModelState, State};
 use crate::app::web;
@@ -61,14 +61,32 @@ pub fn app() -> Html {
                 *j
             };
             dispatcher.dispatch(Action::Started { job, name: source.name() });
-            let d = dispatcher.clone();
+            let (d, jobs) = (dispatcher.clone(), jobs.clone());
             spawn_local(async move {
                 let progress = |step, fraction| d.dispatch(Action::Progress { job, step, fraction });
-                match analysis::analyse(source, model, &progress).await {
+                // Cancel, a newer analysis or the microphone moves the counter on.
+                let cancelled = || *jobs.borrow() != job;
+                match analysis::analyse(source, model, &progress, &cancelled).await {
+                    Ok(_) | Err(Stop::Cancelled) if cancelled() => {}
                     Ok(outcome) => d.dispatch(Action::Finished { job, outcome: Rc::new(outcome) }),
-                    Err(message) => d.dispatch(Action::Failed { job: Some(job), message }),
+                    Err(Stop::Failed(message)) => d.dispatch(Action::Failed { job: Some(job), message }),
+                    Err(Stop::Cancelled) => {}
                 }
             });
+        })
+    };
+
+    // Stops the running analysis at its next step; the reducer restores the previous result.
+    let cancel = {
+        let dispatcher = state.dispatcher();
+        let jobs = jobs.clone();
+        Callback::from(move |_: ()| {
+            let job = {
+                let mut j = jobs.borrow_mut();
+                *j += 1;
+                *j - 1
+            };
+            dispatcher.dispatch(Action::Cancelled { job });
         })
     };
 
@@ -95,10 +113,12 @@ pub fn app() -> Html {
         let recorder = recorder.clone();
         let dispatcher = state.dispatcher();
         let stop = stop_recording.clone();
+        let jobs = jobs.clone();
         Callback::from(move |_: ()| {
             if recorder.borrow().is_some() {
                 return;
             }
+            *jobs.borrow_mut() += 1; // stops a running analysis
             dispatcher.dispatch(Action::MicStarting);
             let (recorder, d, stop) = (recorder.clone(), dispatcher.clone(), stop.clone());
             spawn_local(async move {
@@ -189,7 +209,8 @@ pub fn app() -> Html {
                     on_record={start_recording}
                     on_stop={stop_recording}
                 />
-                <ProgressBar phase={state.phase.clone()} />
+                <ProgressBar phase={state.phase.clone()} on_cancel={cancel} />
+                <Notice notice={state.notice.clone()} />
                 <ErrorBanner error={state.error.clone()} {on_dismiss} />
                 if let Some(outcome) = state.outcome.clone() {
                     <ResultView {outcome} />

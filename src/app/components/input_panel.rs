@@ -4,6 +4,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::audio_in::mic::MAX_SECONDS;
+use crate::audio::DecodeLimits;
 use crate::app::state::Phase;
 
 /// Bundled RAVDESS clips (static/samples, CC BY-NC-SA 4.0): (file, button text, speaker).
@@ -22,6 +23,17 @@ pub struct InputPanelProps {
     pub on_sample: Callback<(String, String)>,
     pub on_record: Callback<()>,
     pub on_stop: Callback<()>,
+}
+
+/// The longest recording the page analyses, in words ("20 minutes"), from the core's limit.
+fn longest_recording() -> String {
+    let seconds = DecodeLimits::default().max_seconds;
+    let minutes = seconds / 60.0;
+    if minutes >= 1.0 && minutes.fract() == 0.0 {
+        format!("{minutes} minute{}", if minutes == 1.0 { "" } else { "s" })
+    } else {
+        format!("{} seconds", seconds.round())
+    }
 }
 
 fn clock(seconds: f64) -> String {
@@ -77,7 +89,10 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                        accept="audio/*,.wav,.flac,.mp3,.ogg,.oga,.m4a,.webm,.opus"
                        disabled={recording} {onchange} />
                 <label for="file-input" class="button primary">{ "Choose an audio file" }</label>
-                <p class="hint">{ "…or drop one anywhere on this page. WAV, FLAC, MP3 and OGG work everywhere; M4A and WebM where the browser can play them." }</p>
+                <p class="hint" data-testid="file-hint">
+                    { "…or drop one anywhere on this page. WAV, FLAC, MP3 and OGG work everywhere; M4A and WebM where the browser can play them. " }
+                    { format!("Recordings up to {} are analysed.", longest_recording()) }
+                </p>
             </div>
             <div class="card input-mic">
                 <h2>{ "Record your voice" }</h2>

@@ -1,11 +1,13 @@
 //! The result: prediction, probability bars, waveplot with playback and timeline, log-mel
-//! spectrogram, MFCC heatmap and export. Draws all canvases in one effect, then marks the
+//! spectrogram, MFCC heatmap and export. Draws the canvases one per task, then marks the
 //! result as drawn for scripts/bench_web.sh.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -24,53 +26,77 @@ pub struct ResultProps {
     pub outcome: Rc<Outcome>,
 }
 
-/// Draws every plot; errors become one sentence under the plots.
-fn draw_all(o: &Outcome, wave: &NodeRef, mel: &NodeRef, mfcc: &NodeRef) -> Result<(), String> {
+/// The plots, drawn one per task (see [`draw_all`]).
+#[derive(Clone, Copy)]
+enum Plot {
+    Wave,
+    Mel,
+    Mfcc,
+}
+
+/// Draws every plot, yielding to the browser between them (a long clip takes a while per plot);
+/// stops if `stale` turns true. Errors become one sentence under the plots.
+async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 3], stale: Rc<Cell<bool>>) -> Result<(), String> {
     let theme = Theme::current();
+    for (i, plot) in [Plot::Wave, Plot::Mel, Plot::Mfcc].into_iter().enumerate() {
+        if i > 0 {
+            web::yield_now().await;
+        }
+        if stale.get() {
+            return Ok(());
+        }
+        if let Some(c) = canvases[i].cast::<HtmlCanvasElement>() {
+            draw_one(plot, &o, &c, &theme)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) -> Result<(), String> {
     let a = &o.analysis;
     let f = &a.features;
-    if let Some(c) = wave.cast::<HtmlCanvasElement>() {
-        waveform::draw(&c, &a.signal, a.sample_rate, &a.kept, &theme)?;
-    }
     // The model's parameters equal the core's defaults (the model refuses to load otherwise).
     let params = FeatureParams::default();
     let seconds_per_frame = params.hop_length as f64 / a.sample_rate as f64;
-    if let Some(c) = mel.cast::<HtmlCanvasElement>() {
-        let top = f.log_mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let map = Heatmap {
-            values: &f.log_mel,
-            n_frames: f.n_frames,
-            n_rows: f.n_mels,
-            seconds_per_frame,
-            rows: Rows::Mel { fmin: params.fmin, fmax: params.fmax },
-            range: (top - 80.0, top),
-            gradient: colorous::MAGMA,
-            x_desc: "time (s), silence removed",
-            y_desc: "frequency (Hz)",
-            unit: "dB",
-        };
-        heatmap::draw(&c, &map, &theme)?;
-    }
-    if let Some(c) = mfcc.cast::<HtmlCanvasElement>() {
-        // Coefficient 0 (loudness) dwarfs the rest; scale to coefficients 1.. and let 0 clip.
-        let reach = f
-            .mfcc
-            .chunks(f.n_mfcc.max(1))
-            .flat_map(|row| row.iter().skip(1))
-            .fold(1e-3f32, |m, v| m.max(v.abs()));
-        let map = Heatmap {
-            values: &f.mfcc,
-            n_frames: f.n_frames,
-            n_rows: f.n_mfcc,
-            seconds_per_frame,
-            rows: Rows::Index,
-            range: (-reach, reach),
-            gradient: colorous::VIRIDIS,
-            x_desc: "time (s), silence removed",
-            y_desc: "coefficient",
-            unit: "value",
-        };
-        heatmap::draw(&c, &map, &theme)?;
+    match plot {
+        Plot::Wave => waveform::draw(canvas, &a.signal, a.sample_rate, &a.kept, theme)?,
+        Plot::Mel => {
+            let top = f.log_mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let map = Heatmap {
+                values: &f.log_mel,
+                n_frames: f.n_frames,
+                n_rows: f.n_mels,
+                seconds_per_frame,
+                rows: Rows::Mel { fmin: params.fmin, fmax: params.fmax },
+                range: (top - 80.0, top),
+                gradient: colorous::MAGMA,
+                x_desc: "time (s), silence removed",
+                y_desc: "frequency (Hz)",
+                unit: "dB",
+            };
+            heatmap::draw(canvas, &map, theme)?;
+        }
+        Plot::Mfcc => {
+            // Coefficient 0 (loudness) dwarfs the rest; scale to coefficients 1.. and let 0 clip.
+            let reach = f
+                .mfcc
+                .chunks(f.n_mfcc.max(1))
+                .flat_map(|row| row.iter().skip(1))
+                .fold(1e-3f32, |m, v| m.max(v.abs()));
+            let map = Heatmap {
+                values: &f.mfcc,
+                n_frames: f.n_frames,
+                n_rows: f.n_mfcc,
+                seconds_per_frame,
+                rows: Rows::Index,
+                range: (-reach, reach),
+                gradient: colorous::VIRIDIS,
+                x_desc: "time (s), silence removed",
+                y_desc: "coefficient",
+                unit: "value",
+            };
+            heatmap::draw(canvas, &map, theme)?;
+        }
     }
     Ok(())
 }
@@ -109,12 +135,20 @@ pub fn result_view(props: &ResultProps) -> Html {
     {
         let (wave, mel, mfcc, draw_error) = (wave.clone(), mel.clone(), mfcc.clone(), draw_error.clone());
         use_effect_with((props.outcome.clone(), *generation), move |(outcome, _)| {
-            let result = draw_all(outcome, &wave, &mel, &mfcc);
-            if let Err(e) = &result {
-                web_sys::console::error_1(&e.into());
-            }
-            draw_error.set(result.err());
-            web::measure_result_drawn();
+            let stale = Rc::new(Cell::new(false));
+            let (outcome, flag) = (outcome.clone(), stale.clone());
+            spawn_local(async move {
+                let result = draw_all(outcome, [wave, mel, mfcc], flag.clone()).await;
+                if flag.get() {
+                    return;
+                }
+                if let Err(e) = &result {
+                    web_sys::console::error_1(&e.into());
+                }
+                draw_error.set(result.err());
+                web::measure_result_drawn();
+            });
+            move || stale.set(true)
         });
     }
 

@@ -24,6 +24,7 @@ pub fn model_status(props: &ModelStatusProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ProgressProps {
     pub phase: Phase,
+    pub on_cancel: Callback<()>,
 }
 
 #[function_component(ProgressBar)]
@@ -31,11 +32,32 @@ pub fn progress_bar(props: &ProgressProps) -> Html {
     let Phase::Analysing { name, step, fraction } = &props.phase else {
         return html! {};
     };
+    let on_cancel = props.on_cancel.reform(|_: MouseEvent| ());
     html! {
-        <div class="progress" data-testid="progress">
-            <progress max="1" value={fraction.to_string()} aria-label={format!("Analysing {name}")}></progress>
+        <div class="progress card" data-testid="progress">
+            <div class="progress-row">
+                <progress max="1" value={fraction.to_string()} aria-label={format!("Analysing {name}")}></progress>
+                <button type="button" class="button quiet" data-testid="cancel" onclick={on_cancel}
+                        aria-label={format!("Cancel the analysis of {name}")}>{ "Cancel" }</button>
+            </div>
             <p role="status" aria-live="polite">{ format!("{}… ({name})", step.label()) }</p>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NoticeProps {
+    pub notice: Option<String>,
+}
+
+/// Polite announcements that are not errors. Always in the page, so screen readers are
+/// listening when the text arrives.
+#[function_component(Notice)]
+pub fn notice(props: &NoticeProps) -> Html {
+    html! {
+        <p class="notice" role="status" aria-live="polite" data-testid="notice">
+            { props.notice.clone().unwrap_or_default() }
+        </p>
     }
 }
 
