@@ -21,6 +21,8 @@ pub enum SerError {
     TooManyChannels(usize, usize),
     #[error("The audio contains invalid samples (NaN or infinity).")]
     InvalidSamples,
+    #[error("The audio contains samples far outside the range of sound (up to {0:.1e}, where full scale is 1); it is probably not a recording.")]
+    SamplesOutOfRange(f32),
     #[error("The recording is silent: no speech found.")]
     Silent,
     #[error("The recording is too short: {got:.2} s, need at least {need:.1} s.")]

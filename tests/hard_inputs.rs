@@ -534,6 +534,24 @@ fn float_wav_with_infinite_samples_is_invalid() {
     assert_fails(&write(&dir, "inf.wav", &wav(SR, 32, true, &[x])), &SerError::InvalidSamples);
 }
 
+/// Found by the `features` fuzzer: finite samples near `f32::MAX` overflowed the resampler's
+/// FFT, which panicked inside rubato (tests/fixtures/fuzz/features-float-wav-huge-samples.bin).
+#[test]
+fn float_wav_with_absurdly_large_samples_is_refused() {
+    let dir = tmp_dir("huge");
+    for rate in [8_000u32, SR] {
+        let mut x = speech_at(rate);
+        x[1_000] = 1.7e38;
+        x[1_001] = -1.7e38;
+        let path = write(&dir, &format!("huge_{rate}.wav"), &wav(rate, 32, true, &[x]));
+        assert_fails(&path, &SerError::SamplesOutOfRange(1.7e38));
+    }
+    // Overs a little past full scale are sound, and analysed.
+    let loud: Vec<f32> = speech().iter().map(|v| v * 1.5).collect();
+    let v = &predict_ok(&[write(&dir, "overs.wav", &wav(SR, 32, true, &[loud.clone()]))])[0];
+    check_result(v, loud.len() as f64 / SR as f64, "overs");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Silence, DC, clipping
 

@@ -206,6 +206,25 @@ impl<'s> MonoDecoder<'s> {
     }
 }
 
+/// The largest sample magnitude accepted: 60 dB over full scale. Float files may go past 1.0
+/// (overs), but values near `f32::MAX` overflow the FFTs downstream.
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 1_000.0;
+
+/// Refuses NaN, infinity and absurdly large samples.
+pub fn check_samples(samples: &[f32]) -> Result<()> {
+    let mut peak = 0.0f32;
+    for &s in samples {
+        if !s.is_finite() {
+            return Err(SerError::InvalidSamples);
+        }
+        peak = peak.max(s.abs());
+    }
+    if peak > MAX_SAMPLE_MAGNITUDE {
+        return Err(SerError::SamplesOutOfRange(peak));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_rate(rate: u32) -> Result<()> {
     if (MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&rate) {
         Ok(())
@@ -235,9 +254,7 @@ pub fn decode_source<'s>(source: Box<dyn MediaSource + 's>, limits: &DecodeLimit
     let mut decoder = MonoDecoder::new(source)?;
     let mut samples = Vec::new();
     while let Some(block) = decoder.next_block()? {
-        if block.iter().any(|s| !s.is_finite()) {
-            return Err(SerError::InvalidSamples);
-        }
+        check_samples(block)?;
         samples.extend_from_slice(block);
         let seconds = samples.len() as f64 / decoder.sample_rate().max(1) as f64;
         if seconds > limits.max_seconds {

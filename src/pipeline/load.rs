@@ -34,9 +34,7 @@ impl<'s> ToAnalysisRate<'s> {
             }
             return Ok(false);
         };
-        if block.iter().any(|s| !s.is_finite()) {
-            return Err(SerError::InvalidSamples);
-        }
+        crate::audio::decode::check_samples(block)?;
         self.source_levels.add(block);
         let resampler = match &mut self.resampler {
             Some(r) if r.from_rate() == rate => r,

@@ -94,9 +94,7 @@ pub fn analyse_samples(samples: &[f32], sample_rate: u32, options: &PipelineOpti
 /// rate. Split out so the page can yield between this and [`analyse_16k`].
 pub fn to_analysis_rate(samples: &[f32], sample_rate: u32, options: &PipelineOptions) -> Result<Vec<f32>> {
     crate::audio::decode::check_rate(sample_rate)?;
-    if samples.iter().any(|s| !s.is_finite()) {
-        return Err(SerError::InvalidSamples);
-    }
+    crate::audio::decode::check_samples(samples)?;
     let duration = samples.len() as f64 / sample_rate as f64;
     if duration > options.limits.max_seconds {
         return Err(SerError::TooLong { got: duration, limit: options.limits.max_seconds });

@@ -30,6 +30,7 @@ pub struct Analyser {
 impl Analyser {
     /// Checks the level and finds the audio to keep (one pass over the signal, no features yet).
     pub fn new(signal: Vec<f32>, options: &PipelineOptions) -> Result<Self> {
+        crate::audio::decode::check_samples(&signal)?;
         let mut stats = LevelStats::default();
         stats.add(&signal);
         stats.check(options, None)?;
