@@ -31,6 +31,8 @@ pub enum SerError {
     TooLittleSpeech { got: f64, need: f64 },
     #[error("The recording is too long: {got:.0} s, the limit is {limit:.0} s.")]
     TooLong { got: f64, limit: f64 },
+    #[error("The file is too large to open here: {got_mb:.0} MB, the limit is {limit_mb:.0} MB; the ser command-line tool reads longer recordings.")]
+    FileTooLarge { got_mb: f64, limit_mb: f64 },
     #[error("The model does not match this program's features: {0}.")]
     ModelMismatch(String),
     #[error("The emotion model could not be loaded: {0}.")]

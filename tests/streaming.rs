@@ -127,3 +127,27 @@ proptest! {
         );
     }
 }
+
+/// The page resamples microphone and browser-decoded audio in steps; any step size gives
+/// what the one-call path gives, and the same refusals.
+#[test]
+fn resampling_in_steps_equals_the_one_call_path() {
+    use ser::pipeline::{to_analysis_rate, Resampling};
+    use ser::{PipelineOptions, SerError};
+    let options = PipelineOptions::default();
+    let x: Vec<f32> = (0..100_000).map(|n| 0.4 * (n as f32 * 0.031).sin() * (n as f32 * 0.0007).sin()).collect();
+    let whole = to_analysis_rate(&x, 44_100, &options).unwrap();
+    for step in [1usize, 999, 4096, 1 << 20] {
+        let mut r = Resampling::new(&x, 44_100, &options).unwrap();
+        let mut last = 0.0;
+        while !r.step(step).unwrap() {
+            assert!(r.progress() >= last);
+            last = r.progress();
+        }
+        assert_eq!(r.finish().unwrap(), whole, "steps of {step}");
+    }
+    assert_eq!(Resampling::new(&x, 4_000, &options).err(), Some(SerError::UnsupportedSampleRate(4_000)));
+    assert_eq!(Resampling::new(&[0.0, f32::NAN], 44_100, &options).err(), Some(SerError::InvalidSamples));
+    let dc = vec![0.3f32; 88_200];
+    assert_eq!(Resampling::new(&dc, 44_100, &options).unwrap().finish().err(), Some(SerError::Silent));
+}

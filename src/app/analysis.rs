@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::audio::MonoResampler;
 use crate::model::{EmotionModel, Report};
-use crate::pipeline::{analyse_16k, Analyser, Analysis, Loader, PipelineOptions};
+use crate::pipeline::{analyse_16k, Analyser, Analysis, Loader, PipelineOptions, Resampling};
 use crate::SerError;
 
 use super::audio_in::{browser_decode, wav};
@@ -85,7 +85,12 @@ impl From<SerError> for Stop {
 const SLICE_MS: f64 = 25.0;
 /// Packets decoded, and feature frames computed, between two looks at the clock.
 const PACKETS_PER_STEP: usize = 32;
+/// The largest file the page reads, in MB: it is held in memory twice while it is read
+/// (browser and wasm), and 20 minutes of 48 kHz stereo float WAV is 461 MB.
+pub const MAX_FILE_MB: f64 = 500.0;
 const FRAMES_PER_STEP: usize = 400;
+/// Input samples resampled between checks of the clock (about 1.4 s at 48 kHz).
+const SAMPLES_PER_STEP: usize = 1 << 16;
 
 /// Hands the thread back to the browser every [`SLICE_MS`] of work, and stops the job at the
 /// next step once it has been cancelled.
@@ -129,12 +134,13 @@ pub async fn analyse(
     let name = source.name();
     let options = options_for(&model);
     let signal = match source {
-        Source::Samples { samples, sample_rate, .. } => {
-            progress(Step::Resampling, 0.3);
-            pace.pause().await?;
-            crate::pipeline::to_analysis_rate(&samples, sample_rate, &options)?
-        }
+        Source::Samples { samples, sample_rate, .. } => resample(&samples, sample_rate, &options, progress, pace).await?,
         Source::File(file) => {
+            // Refused before reading: the page holds the whole file in memory.
+            let got_mb = file.size() / 1e6;
+            if got_mb > MAX_FILE_MB {
+                return Err(SerError::FileTooLarge { got_mb, limit_mb: MAX_FILE_MB }.into());
+            }
             progress(Step::Reading, 0.02);
             let bytes = web::read_file(&file).await?;
             load(&bytes, &options, progress, pace).await?
@@ -224,9 +230,27 @@ async fn fall_back(
     let Ok((samples, rate)) = browser_decode(bytes).await else {
         return Err(e.into());
     };
+    resample(&samples, rate, options, progress, pace).await
+}
+
+/// Samples in memory (the microphone, the browser's decoder) to the analysis rate, in steps.
+async fn resample(
+    samples: &[f32],
+    rate: u32,
+    options: &PipelineOptions,
+    progress: &dyn Fn(Step, f64),
+    pace: &mut Pacer<'_>,
+) -> Result<Vec<f32>, Stop> {
     progress(Step::Resampling, 0.3);
     pace.pause().await?;
-    Ok(crate::pipeline::to_analysis_rate(&samples, rate, options)?)
+    let mut resampling = Resampling::new(samples, rate, options)?;
+    while !resampling.step(SAMPLES_PER_STEP)? {
+        if pace.due() {
+            progress(Step::Resampling, 0.3 + 0.1 * resampling.progress());
+            pace.pause().await?;
+        }
+    }
+    Ok(resampling.finish()?)
 }
 
 /// `Report::new`, a few model windows per step so long recordings do not freeze the page.

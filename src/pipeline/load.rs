@@ -121,3 +121,57 @@ impl<'s> Loader<'s> {
         Ok(self.signal)
     }
 }
+
+/// Mono samples already in memory (the microphone, the browser's decoder) brought to the
+/// analysis rate in steps, with the checks a decoded file gets.
+pub struct Resampling<'a> {
+    samples: &'a [f32],
+    at: usize,
+    resampler: MonoResampler,
+    signal: Vec<f32>,
+    source_levels: LevelStats,
+    options: PipelineOptions,
+}
+
+impl<'a> Resampling<'a> {
+    pub fn new(samples: &'a [f32], sample_rate: u32, options: &PipelineOptions) -> Result<Self> {
+        crate::audio::decode::check_rate(sample_rate)?;
+        crate::audio::decode::check_samples(samples)?;
+        let duration = samples.len() as f64 / sample_rate as f64;
+        let limit = options.limits.max_seconds;
+        if duration > limit {
+            return Err(SerError::TooLong { got: duration, limit });
+        }
+        let resampler = MonoResampler::new(sample_rate, options.params.sample_rate)?;
+        let mut source_levels = LevelStats::default();
+        source_levels.add(samples);
+        Ok(Self {
+            signal: Vec::with_capacity(resampler.output_len_for(samples.len())),
+            samples,
+            at: 0,
+            resampler,
+            source_levels,
+            options: options.clone(),
+        })
+    }
+
+    /// Resamples up to `max_samples` more input samples. Returns whether all are done.
+    pub fn step(&mut self, max_samples: usize) -> Result<bool> {
+        let end = self.at.saturating_add(max_samples.max(1)).min(self.samples.len());
+        self.resampler.process_into_buffer(&self.samples[self.at..end], &mut self.signal)?;
+        self.at = end;
+        Ok(self.at == self.samples.len())
+    }
+
+    pub fn progress(&self) -> f64 {
+        if self.samples.is_empty() { 1.0 } else { self.at as f64 / self.samples.len() as f64 }
+    }
+
+    /// Resamples whatever is left and returns the recording at the analysis rate.
+    pub fn finish(mut self) -> Result<Vec<f32>> {
+        while !self.step(1 << 16)? {}
+        self.resampler.flush_into_buffer(&mut self.signal)?;
+        refuse_silent_source(&self.source_levels, self.signal.len(), &self.options)?;
+        Ok(self.signal)
+    }
+}

@@ -7,11 +7,11 @@ pub mod load;
 pub mod long;
 pub mod steps;
 
-pub use load::Loader;
+pub use load::{Loader, Resampling};
 pub use long::analyse_long;
 pub use steps::Analyser;
 
-use crate::audio::{DecodeLimits, MonoResampler};
+use crate::audio::DecodeLimits;
 use crate::dsp::trim::concat_intervals;
 use crate::dsp::{FeatureParams, Features, Interval, SilenceParams};
 use crate::error::{Result, SerError};
@@ -93,17 +93,7 @@ pub fn analyse_samples(samples: &[f32], sample_rate: u32, options: &PipelineOpti
 /// The first half of [`analyse_samples`]: checks the input and resamples it to the analysis
 /// rate. Split out so the page can yield between this and [`analyse_16k`].
 pub fn to_analysis_rate(samples: &[f32], sample_rate: u32, options: &PipelineOptions) -> Result<Vec<f32>> {
-    crate::audio::decode::check_rate(sample_rate)?;
-    crate::audio::decode::check_samples(samples)?;
-    let duration = samples.len() as f64 / sample_rate as f64;
-    if duration > options.limits.max_seconds {
-        return Err(SerError::TooLong { got: duration, limit: options.limits.max_seconds });
-    }
-    let signal = MonoResampler::new(sample_rate, options.params.sample_rate)?.process_all(samples)?;
-    let mut source = LevelStats::default();
-    source.add(samples);
-    refuse_silent_source(&source, signal.len(), options)?;
-    Ok(signal)
+    Resampling::new(samples, sample_rate, options)?.finish()
 }
 
 /// Refuses a recording that is silent at its own rate (see [`LevelStats::check`]), unless it

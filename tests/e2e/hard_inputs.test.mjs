@@ -169,7 +169,7 @@ test('Cancel stops a long analysis, says so, brings back the previous result; a 
 });
 
 test('a recording over the length limit says so at once; the hint says the limit', T, async () => {
-  assert.match(await page.locator('[data-testid="file-hint"]').textContent(), /Recordings up to 20 minutes are analysed\./);
+  assert.match(await page.locator('[data-testid="file-hint"]').textContent(), /Recordings up to 20 minutes \(files up to 500 MB\) are analysed\./);
   // 21 minutes of 8 kHz mono: 20 MB, quick to upload.
   const rnd = random(3);
   const samples = new Float32Array(21 * 60 * 8000);
@@ -189,6 +189,24 @@ test('a recording over the length limit says so at once; the hint says the limit
   await page.setInputFiles('[data-testid="file-input"]', FIXTURE);
   await prediction().waitFor({ timeout: 60_000 });
   assert.equal((await prediction().textContent()).trim(), serPredict(FIXTURE).emotion);
+  assert.equal(await error().count(), 0);
+});
+
+test('a file too large to hold in the page is refused before it is read', T, async () => {
+  // 600 MB of zeros made in the page and handed to the file input as a real File.
+  await page.evaluate(() => {
+    const file = new File([new ArrayBuffer(600e6)], 'huge.wav', { type: 'audio/wav' });
+    const input = document.querySelector('[data-testid="file-input"]');
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    input.files = dt.files;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await error().waitFor({ timeout: 20_000 });
+  assert.equal((await error().textContent()).trim(),
+    'The file is too large to open here: 600 MB, the limit is 500 MB; the ser command-line tool reads longer recordings.');
+  await page.setInputFiles('[data-testid="file-input"]', FIXTURE);
+  await prediction().waitFor({ timeout: 60_000 });
   assert.equal(await error().count(), 0);
 });
 

@@ -3,6 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::app::analysis::MAX_FILE_MB;
 use crate::app::audio_in::mic::MAX_SECONDS;
 use crate::audio::DecodeLimits;
 use crate::app::state::Phase;
@@ -91,7 +92,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                 <label for="file-input" class="button primary">{ "Choose an audio file" }</label>
                 <p class="hint" data-testid="file-hint">
                     { "…or drop one anywhere on this page. WAV, FLAC, MP3 and OGG work everywhere; M4A and WebM where the browser can play them. " }
-                    { format!("Recordings up to {} are analysed.", longest_recording()) }
+                    { format!("Recordings up to {} (files up to {} MB) are analysed.", longest_recording(), MAX_FILE_MB) }
                 </p>
             </div>
             <div class="card input-mic">
