@@ -10,10 +10,10 @@ cd "$ROOT"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: the browser for the end-to-end and wasm tests; GNU time, which measures
-# the peak memory of the hour-long streaming test.
+# Debian packages: the browsers for the end-to-end and wasm tests (Chromium, and Firefox ESR
+# driven by geckodriver); GNU time, which measures the peak memory of the hour-long test.
 missing=()
-for pkg in chromium chromium-driver time; do
+for pkg in chromium chromium-driver firefox-esr time; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -37,6 +37,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
   say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: its lockfile pins a crate version the registry lacks (TOOLCHAIN.md).
   cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ "$(geckodriver --version 2>/dev/null | head -n1 | cut -d' ' -f1-2 || true)" != "geckodriver $GECKODRIVER_VERSION" ]; then
+  say "cargo install geckodriver $GECKODRIVER_VERSION"
+  cargo install --locked --force geckodriver --version "$GECKODRIVER_VERSION"
 fi
 
 # npm packages from the lockfile: wasm-opt (binaryen) and playwright-core.

@@ -21,6 +21,12 @@ pub fn draw(canvas: &HtmlCanvasElement, signal: &[f32], sample_rate: u32, kept: 
 
     let duration = (signal.len() as f64 / sample_rate as f64).max(1e-3);
     let peak = signal.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(0.01) as f64 * 1.05;
+    // Enough decimals that a quiet clip's ticks differ (0.04, not 0.0).
+    let decimals = ((-peak.log10()).ceil().max(1.0) as usize).min(4);
+    let amplitude_label = move |v: &f64| {
+        let text = format!("{v:.decimals$}");
+        if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { "0".to_string() } else { text }
+    };
     let mut chart = ChartBuilder::on(&root)
         .margin_top(8.0 * s)
         .margin_right(INSET_RIGHT * s)
@@ -37,7 +43,7 @@ pub fn draw(canvas: &HtmlCanvasElement, signal: &[f32], sample_rate: u32, kept: 
         .y_labels(3)
         .x_desc("time (s)")
         .x_label_formatter(&|v| format!("{v:.1}"))
-        .y_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&amplitude_label)
         .label_style(label_font(s, theme.fg))
         .axis_desc_style(label_font(s, theme.fg))
         .axis_style(theme.muted)

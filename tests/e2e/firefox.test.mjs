@@ -1,0 +1,109 @@
+// The page in Firefox (Debian's firefox-esr, headless), driven through geckodriver's W3C
+// WebDriver API with plain HTTP: Playwright drives only its own patched Firefox builds, which
+// cannot be downloaded here. One upload must equal `ser predict`, a corrupt file must show
+// the CLI's sentence, and a bundled sample must analyse.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { ARTIFACTS, FIXTURE, TOL, serPredict, serPredictError, startServer } from './helpers.mjs';
+
+const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
+const GECKODRIVER = process.env.GECKODRIVER || 'geckodriver';
+let srv; let driver; let base; let session;
+
+async function freePort() {
+  return new Promise((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => done(port)); });
+  });
+}
+
+async function wd(method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
+  return json.value;
+}
+
+const run = (script, ...args) => wd('POST', `/session/${session}/execute/sync`, { script, args });
+
+/** Polls `script` until it returns something truthy. */
+async function waitFor(script, what, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await run(script);
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function upload(file) {
+  const input = await wd('POST', `/session/${session}/element`, { using: 'css selector', value: '[data-testid="file-input"]' });
+  const id = Object.values(input)[0];
+  await wd('POST', `/session/${session}/element/${id}/value`, { text: file });
+}
+
+before(async () => {
+  srv = await startServer();
+  const port = await freePort();
+  driver = spawn(GECKODRIVER, ['--port', String(port), '--host', '127.0.0.1'], { stdio: 'ignore' });
+  base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try { await wd('GET', '/status'); break; } catch (e) {
+      if (i > 100) throw new Error(`geckodriver did not start: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const created = await wd('POST', '/session', {
+    capabilities: { alwaysMatch: { browserName: 'firefox', 'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'] } } },
+  });
+  session = created.sessionId;
+  await wd('POST', `/session/${session}/url`, { url: srv.url });
+  await waitFor(`return document.querySelector('[data-testid="model-status"]')?.dataset.state === 'ready'`, 'the model');
+});
+
+after(async () => {
+  if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
+  driver?.kill();
+  srv?.server.close();
+});
+
+test('Firefox: an upload gives the same emotion and probabilities as ser predict', { timeout: 120_000 }, async () => {
+  const want = serPredict(FIXTURE);
+  await upload(FIXTURE);
+  const shown = await waitFor(`
+    const p = document.querySelector('[data-testid="prediction"]');
+    if (!p) return null;
+    const probs = {};
+    for (const el of document.querySelectorAll('[data-testid^="prob-"]')) probs[el.dataset.testid.slice(5)] = Number(el.textContent);
+    return { emotion: p.textContent.trim(), probs };`, 'the prediction');
+  assert.equal(shown.emotion, want.emotion);
+  for (const [label, p] of Object.entries(want.probabilities)) {
+    assert.ok(Math.abs(shown.probs[label] - p) <= TOL, `${label}: Firefox ${shown.probs[label]} vs ser predict ${p}`);
+  }
+});
+
+test('Firefox: a corrupt file shows the CLI sentence; a sample clip then works', { timeout: 120_000 }, async () => {
+  const corrupt = join(ARTIFACTS, 'firefox-corrupt.wav');
+  writeFileSync(corrupt, Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt '), randomBytes(3000)]));
+  await upload(corrupt);
+  const error = await waitFor(`return document.querySelector('[data-testid="error"]')?.textContent.trim()`, 'the error');
+  assert.equal(error, serPredictError(corrupt));
+  await run(`[...document.querySelectorAll('button')].find((b) => /sample clip: Sad/.test(b.getAttribute('aria-label') || ''))?.click()`);
+  const shown = await waitFor(`
+    const p = document.querySelector('[data-testid="prediction"]');
+    const result = document.querySelector('.result');
+    return p && result && !document.querySelector('[data-testid="error"]') ? result.textContent : null;`, 'the sample result');
+  assert.match(shown, /sad\.flac/, 'the result is the sample clip');
+  // What a visitor sees in Firefox, for a look.
+  await wd('POST', `/session/${session}/window/rect`, { width: 1280, height: 1600 });
+  const png = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(join(ARTIFACTS, 'firefox-result-1280.png'), Buffer.from(png, 'base64'));
+});
