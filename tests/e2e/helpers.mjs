@@ -69,17 +69,22 @@ export function serPredictError(file) {
   throw new Error(`ser predict accepted ${file}`);
 }
 
+/** Writes a mono WAV of `data` bytes: format 1 (PCM) or 3 (IEEE float), `bytes` per sample. */
+function writeMonoWav(path, data, rate, format, bytes) {
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVEfmt ', 8);
+  head.writeUInt32LE(16, 16); head.writeUInt16LE(format, 20); head.writeUInt16LE(1, 22);
+  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * bytes, 28); head.writeUInt16LE(bytes, 32);
+  head.writeUInt16LE(8 * bytes, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([head, data]));
+  return path;
+}
+
 /** Writes a mono 16-bit PCM WAV. */
 export function writeWav(path, samples, rate) {
   const data = Buffer.alloc(samples.length * 2);
   samples.forEach((s, i) => data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, s)) * 32767), i * 2));
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVEfmt ', 8);
-  head.writeUInt32LE(16, 16); head.writeUInt16LE(1, 20); head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * 2, 28); head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([head, data]));
-  return path;
+  return writeMonoWav(path, data, rate, 1, 2);
 }
 
 /**
@@ -145,13 +150,7 @@ export function readWav16(path) {
 export function writeWavFloat(path, samples, rate) {
   const data = Buffer.alloc(samples.length * 4);
   samples.forEach((s, i) => data.writeFloatLE(s, i * 4));
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVEfmt ', 8);
-  head.writeUInt32LE(16, 16); head.writeUInt16LE(3, 20); head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * 4, 28); head.writeUInt16LE(4, 32);
-  head.writeUInt16LE(32, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([head, data]));
-  return path;
+  return writeMonoWav(path, data, rate, 3, 4);
 }
 
 /** The CLI's error sentence for `ser <command> file` (as serPredictError, any subcommand). */
