@@ -110,16 +110,22 @@ pub fn in_file(path: &Path) -> impl Fn(SerError) -> String + '_ {
     move |e| format!("{}: {e}", path.display())
 }
 
-/// Decodes a file to the analysis rate, streaming it from disk. `Ok(None)` when it is longer
-/// than `options.limits` allows in memory (see [`crate::pipeline::analyse_long`]).
-pub fn load_file(path: &Path, options: &PipelineOptions) -> Result<Option<Vec<f32>>, String> {
+/// A file decoded for the in-memory pipeline, or the length that keeps it out.
+pub enum Loaded {
+    Signal(Vec<f32>),
+    /// Longer than `options.limits` allows in memory (see [`crate::pipeline::analyse_long`]).
+    TooLong { seconds: f64 },
+}
+
+/// Decodes a file to the analysis rate, streaming it from disk.
+pub fn load_file(path: &Path, options: &PipelineOptions) -> Result<Loaded, String> {
     let loader = Loader::new(Box::new(open_input(path)?), options).map_err(in_file(path))?;
-    if loader.expected_seconds().is_some_and(|s| s > options.limits.max_seconds) {
-        return Ok(None);
+    if let Some(seconds) = loader.expected_seconds().filter(|&s| s > options.limits.max_seconds) {
+        return Ok(Loaded::TooLong { seconds });
     }
     match loader.finish() {
-        Ok(signal) => Ok(Some(signal)),
-        Err(SerError::TooLong { .. }) => Ok(None),
+        Ok(signal) => Ok(Loaded::Signal(signal)),
+        Err(SerError::TooLong { got, .. }) => Ok(Loaded::TooLong { seconds: got }),
         Err(e) => Err(in_file(path)(e)),
     }
 }
@@ -127,18 +133,11 @@ pub fn load_file(path: &Path, options: &PipelineOptions) -> Result<Option<Vec<f3
 /// Analyses a file that fits in memory.
 pub fn analyse_path(path: &Path, options: &PipelineOptions) -> Result<Analysis, String> {
     match load_file(path, options)? {
-        Some(signal) => analyse_16k(signal, options).map_err(in_file(path)),
-        None => Err(in_file(path)(SerError::TooLong {
-            got: probe_seconds(path).unwrap_or(options.limits.max_seconds),
-            limit: options.limits.max_seconds,
-        })),
+        Loaded::Signal(signal) => analyse_16k(signal, options).map_err(in_file(path)),
+        Loaded::TooLong { seconds } => {
+            Err(in_file(path)(SerError::TooLong { got: seconds, limit: options.limits.max_seconds }))
+        }
     }
-}
-
-/// The length a file announces, in seconds.
-fn probe_seconds(path: &Path) -> Option<f64> {
-    let file = open_input(path).ok()?;
-    Loader::new(Box::new(file), &PipelineOptions::default()).ok()?.expected_seconds()
 }
 
 fn features_json(path: &Path, options: &PipelineOptions) -> Result<serde_json::Value, String> {

@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::manifest::{default_root, read_manifest};
-use super::{for_each_file, in_file, load_file, open_input, read_input, SilenceArgs};
+use super::{for_each_file, in_file, load_file, open_input, read_input, Loaded, SilenceArgs};
 use crate::model::metrics::{score, Metrics};
 use crate::model::{EmotionModel, Report};
 use crate::error::SerError;
@@ -71,7 +71,7 @@ pub struct EvalArgs {
 
 /// The report for one file: in memory up to the pipeline's limit, streamed from disk beyond.
 pub fn analyse_file(model: &EmotionModel, path: &Path, options: &PipelineOptions) -> Result<Report, String> {
-    if let Some(signal) = load_file(path, options)? {
+    if let Loaded::Signal(signal) = load_file(path, options)? {
         let analysis = analyse_16k(signal, options).map_err(in_file(path))?;
         return Report::new(model, &analysis).map_err(in_file(path));
     }

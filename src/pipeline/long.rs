@@ -13,7 +13,7 @@
 use symphonia::core::io::MediaSource;
 
 use super::load::ToAnalysisRate;
-use super::{check_kept, LevelStats, PipelineOptions};
+use super::{check_kept, refuse_silent_source, LevelStats, PipelineOptions};
 use crate::dsp::frames::CentredFrames;
 use crate::dsp::trim::{kept_intervals_from_power, mean_square};
 use crate::dsp::{Interval, LogMelStream, LogMelToMfcc};
@@ -93,7 +93,8 @@ pub fn analyse_long(
     })?;
     framer.finish(|_, f| power.push(mean_square(f)));
     progress(1.0 / 3.0);
-    stats.check(options, Some(&source_levels))?;
+    stats.check(options)?;
+    refuse_silent_source(&source_levels, n, options)?;
     let kept = if options.trim {
         kept_intervals_from_power(&power, n, &silence, options.max_pause_samples())
     } else {

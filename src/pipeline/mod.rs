@@ -96,8 +96,9 @@ pub fn to_analysis_rate(samples: &[f32], sample_rate: u32, options: &PipelineOpt
     Resampling::new(samples, sample_rate, options)?.finish()
 }
 
-/// Refuses a recording that is silent at its own rate (see [`LevelStats::check`]), unless it
-/// is too short anyway, which [`analyse_16k`] says first.
+/// Refuses a recording that is silent at its own rate, unless it is too short anyway, which
+/// [`analyse_16k`] says first. Resampling turns the edges of a constant offset into ringing
+/// that looks like sound at 16 kHz, so silence is checked before it too.
 pub(crate) fn refuse_silent_source(source: &LevelStats, n_16k: usize, options: &PipelineOptions) -> Result<()> {
     let duration = n_16k as f64 / options.params.sample_rate as f64;
     if duration >= options.min_duration_s && source.is_silent() {
@@ -139,15 +140,14 @@ impl LevelStats {
         !(peak >= SILENCE_PEAK as f64)
     }
 
-    /// Refuses a recording that is too short or silent. `self` is at the analysis rate;
-    /// `source`, if given, at the file's own rate: resampling turns the edges of a constant
-    /// offset into ringing that looks like sound, so silence counts at either rate.
-    pub(crate) fn check(&self, options: &PipelineOptions, source: Option<&LevelStats>) -> Result<()> {
+    /// Refuses a recording that is too short or silent (at the analysis rate; see
+    /// [`refuse_silent_source`] for the file's own rate).
+    pub(crate) fn check(&self, options: &PipelineOptions) -> Result<()> {
         let duration = self.n as f64 / options.params.sample_rate as f64;
         if duration < options.min_duration_s {
             return Err(SerError::TooShort { got: duration, need: options.min_duration_s });
         }
-        if self.is_silent() || source.is_some_and(LevelStats::is_silent) {
+        if self.is_silent() {
             return Err(SerError::Silent);
         }
         Ok(())

@@ -33,7 +33,7 @@ impl Analyser {
         crate::audio::decode::check_samples(&signal)?;
         let mut stats = LevelStats::default();
         stats.add(&signal);
-        stats.check(options, None)?;
+        stats.check(options)?;
         let kept = if options.trim {
             kept_intervals(&signal, &options.silence(), options.max_pause_samples())
         } else {

@@ -1,11 +1,5 @@
 //! A minimal 16-bit PCM WAV writer, for playing back exactly the signal that was analysed.
 
-pub fn encode_pcm16(samples: &[f32], sample_rate: u32) -> Vec<u8> {
-    let mut out = header_pcm16(samples.len(), sample_rate);
-    append_pcm16(samples, &mut out);
-    out
-}
-
 /// The 44-byte header of a mono 16-bit WAV of `n_samples` samples, with room for the data
 /// that [`append_pcm16`] adds (in as many pieces as the caller likes).
 pub fn header_pcm16(n_samples: usize, sample_rate: u32) -> Vec<u8> {
