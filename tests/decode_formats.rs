@@ -12,6 +12,9 @@ use realfft::RealFftPlanner;
 use ser::audio::{decode_bytes, DecodeLimits, DecodedAudio};
 use ser::{analyse_bytes, PipelineOptions, SerError};
 
+mod common;
+use common::noise_bytes;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
@@ -407,16 +410,6 @@ fn empty_input_is_empty() {
     assert_eq!(a.to_string(), "The file is empty.");
 }
 
-/// A small deterministic generator, so the "random" bytes are the same on every run.
-fn noise_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 56) as u8
-        })
-        .collect()
-}
 
 #[test]
 fn random_bytes_are_not_audio() {

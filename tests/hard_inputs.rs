@@ -22,6 +22,9 @@ use ser::audio::{decode_bytes, resample, DecodeLimits};
 use ser::dsp::trim::kept_intervals;
 use ser::{PipelineOptions, SerError};
 
+mod common;
+use common::noise_bytes;
+
 // ---------------------------------------------------------------------------------------------
 // Running `ser predict`
 
@@ -294,16 +297,6 @@ fn wav16(sample_rate: u32, mono: &[f32]) -> Vec<u8> {
     wav(sample_rate, 16, false, &[mono.to_vec()])
 }
 
-/// The same small deterministic generator as tests/decode_formats.rs.
-fn noise_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 56) as u8
-        })
-        .collect()
-}
 
 /// Uniform noise in [-amp, amp], fixed seed.
 fn noise(seed: u64, len: usize, amp: f32) -> Vec<f32> {
