@@ -10,8 +10,8 @@ fn inference(c: &mut Criterion) {
     let sidecar = std::fs::read_to_string(root.join("models/ser_cnn.json")).unwrap();
     let model = EmotionModel::from_bytes(&onnx, &sidecar).unwrap();
     // The same deterministic input as scripts/bench_inference.sh gives onnxruntime:
-    // sin(0.01 * i) * 10. T = 300 is one timeline window (tract's fixed-size plan); T = 421
-    // a whole 4.2 s clip (the any-size plan).
+    // sin(0.01 * i) * 10. T = 300 is one timeline window, T = 421 a whole 4.2 s clip; both
+    // run the same any-length plan.
     let n_mfcc = model.info().feature_params.n_mfcc;
     for frames in [300usize, 421] {
         let mfcc: Vec<f32> = (0..frames * n_mfcc).map(|i| (i as f32 * 0.01).sin() * 10.0).collect();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tract vs onnxruntime on the shipped model, same inputs, same run, single thread each, at
-# T = 300 frames (one 3 s timeline window: tract's fixed-size plan) and T = 421 (a whole 4.2 s
-# clip: the any-size plan). Prints per-call times and the ratio tract / onnxruntime.
+# T = 300 frames (one 3 s timeline window) and T = 421 (a whole 4.2 s clip), both through the
+# model's one any-length plan. Prints per-call times and the ratio tract / onnxruntime.
 # Needs the Python venv: scripts/setup.sh --python
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
