@@ -18,9 +18,12 @@ N_CLASSES = 8
 
 
 class SerCnn(nn.Module):
-    def __init__(self, widths=(64, 128, 128, 192), kernels=(5, 5, 3, 3), dropout=0.3, cmn=False, stride1=1):
+    def __init__(self, widths=(64, 128, 128, 192), kernels=(5, 5, 3, 3), dropout=0.3, cmn=False, stride1=1,
+                 cvn=False, stats_pool=False):
         super().__init__()
-        self.cmn = cmn
+        self.stats_pool = stats_pool
+        self.cmn = cmn or cvn
+        self.cvn = cvn
         self.register_buffer("mean", torch.zeros(1, N_MFCC, 1))
         self.register_buffer("inv_std", torch.ones(1, N_MFCC, 1))
         layers = []
@@ -37,7 +40,8 @@ class SerCnn(nn.Module):
             c_in = w
         self.body = nn.Sequential(*layers)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(c_in, N_CLASSES)
+        # stats pooling: the mean and the standard deviation of each channel over time
+        self.head = nn.Linear(2 * c_in if stats_pool else c_in, N_CLASSES)
 
     def set_norm(self, mean, std):
         self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32).view(1, N_MFCC, 1))
@@ -51,22 +55,35 @@ class SerCnn(nn.Module):
         """Logits from already-normalised features z [B, 40, T]; `lengths` (frames) masks padding."""
         if self.cmn:
             # cepstral mean normalisation: remove the clip's own mean over its (valid) frames
+            # (cvn: also divide by the clip's own standard deviation per coefficient)
             if lengths is None:
                 z = z - z.mean(dim=2, keepdim=True)
+                if self.cvn:
+                    z = z / torch.sqrt((z * z).mean(dim=2, keepdim=True) + 1e-2)
             else:
                 m = (torch.arange(z.shape[2], device=z.device)[None, :] < lengths[:, None]).to(z.dtype)
-                mu = (z * m[:, None, :]).sum(dim=2, keepdim=True) / lengths[:, None, None].to(z.dtype)
+                n = lengths[:, None, None].to(z.dtype)
+                mu = (z * m[:, None, :]).sum(dim=2, keepdim=True) / n
                 z = (z - mu) * m[:, None, :]
+                if self.cvn:
+                    z = z / torch.sqrt((z * z).sum(dim=2, keepdim=True) / n + 1e-2)
         h = self.body(z)
         if lengths is None:
             pooled = h.mean(dim=2)
+            if self.stats_pool:
+                d = h - pooled[:, :, None]
+                pooled = torch.cat([pooled, torch.sqrt((d * d).mean(dim=2) + 1e-4)], dim=1)
         else:
             valid = lengths.clone()
             for _ in range(self.n_pools):
                 valid = torch.div(valid, 2, rounding_mode="floor")
             valid = valid.clamp(min=1)
             mask = (torch.arange(h.shape[2], device=h.device)[None, :] < valid[:, None]).to(h.dtype)
-            pooled = (h * mask[:, None, :]).sum(dim=2) / valid[:, None].to(h.dtype)
+            n = valid[:, None].to(h.dtype)
+            pooled = (h * mask[:, None, :]).sum(dim=2) / n
+            if self.stats_pool:
+                d = (h - pooled[:, :, None]) * mask[:, None, :]
+                pooled = torch.cat([pooled, torch.sqrt((d * d).sum(dim=2) / n + 1e-4)], dim=1)
         return self.head(self.dropout(pooled))
 
     def forward(self, mfcc):

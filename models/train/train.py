@@ -44,7 +44,7 @@ from model import SerCnn, SerEnsemble, count_parameters  # noqa: E402
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
 DATA_ROOT = "/work/shared/data"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0), TESS (CC BY-NC-ND 4.0) and SAVEE (research use only): "
     "non-commercial use only."
@@ -118,6 +118,14 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     labels = export.label[tr]
     best = (-1.0, 0.0, -1, None)
     history = []
+    # Optional exponential moving average of the weights (and BatchNorm statistics): the
+    # averaged model is what gets validated, selected and exported.
+    ema = None
+    if getattr(args, "ema", 0.0) > 0:
+        ema = make_model(args, variant)
+        ema.load_state_dict(model.state_dict())
+        ema.eval()
+    mixup = getattr(args, "mixup", 0.0)
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
         f"{draws} draws/epoch, {args.epochs} epochs", logfh)
     for epoch in range(1, args.epochs + 1):
@@ -129,22 +137,38 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
             if args.specaug:
                 x = spec_augment(x, lens, rng)
             y = torch.from_numpy(labels[b])
-            logits = model.logits_normalized(torch.from_numpy(x), torch.from_numpy(lens))
-            loss = loss_fn(logits, y)
+            if mixup > 0:
+                lam = float(rng.beta(mixup, mixup))
+                perm = rng.permutation(len(b))
+                x = lam * x + (1.0 - lam) * x[perm]
+                lens = np.maximum(lens, lens[perm])
+                logits = model.logits_normalized(torch.from_numpy(x), torch.from_numpy(lens))
+                loss = lam * loss_fn(logits, y) + (1.0 - lam) * loss_fn(logits, y[torch.from_numpy(perm)])
+            else:
+                logits = model.logits_normalized(torch.from_numpy(x), torch.from_numpy(lens))
+                loss = loss_fn(logits, y)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
+            if ema is not None:
+                with torch.no_grad():
+                    for (name, e), v in zip(ema.state_dict().items(), model.state_dict().values()):
+                        if e.dtype.is_floating_point:
+                            e.mul_(args.ema).add_(v, alpha=1.0 - args.ema)
+                        else:
+                            e.copy_(v)
             loss_sum += float(loss.detach()) * len(b)
             correct += int((logits.argmax(1) == y).sum())
             total += len(b)
-        p = predict_clips(model, export, va)
+        judged = ema if ema is not None else model
+        p = predict_clips(judged, export, va)
         vf = figures(confusion(export.label[va], p.argmax(1)))
         vloss = float(-np.log(np.maximum(p[np.arange(len(va)), export.label[va]], 1e-9)).mean())
         history.append({"epoch": epoch, "train_loss": loss_sum / total, "train_acc": correct / total,
                         "val_uar": vf["uar"], "val_acc": vf["accuracy"], "val_loss": vloss})
         if epoch >= args.min_epoch and (vf["uar"], -vloss) > (best[0], best[1]):
-            best = (vf["uar"], -vloss, epoch, {k: v.clone() for k, v in model.state_dict().items()})
+            best = (vf["uar"], -vloss, epoch, {k: v.clone() for k, v in judged.state_dict().items()})
         log(f"{tag} epoch {epoch:2d}: train loss {loss_sum / total:.3f} acc {correct / total:.3f} | "
             f"val loss {vloss:.3f} acc {vf['accuracy']:.3f} UAR {vf['uar']:.3f} "
             f"({time.time() - t0:.0f}s)", logfh)
@@ -203,9 +227,10 @@ def run_jobs(jobs, workers, work):
 
 def make_model(args, variant):
     """variant 'plain': global normalisation only; 'cmn': also cepstral mean normalisation."""
-    assert variant in ("plain", "cmn"), variant
+    assert variant in ("plain", "cmn", "cmvn"), variant
     return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
-                  cmn=variant == "cmn", stride1=args.stride1)
+                  cmn=variant == "cmn", cvn=variant == "cmvn", stride1=args.stride1,
+                  stats_pool=getattr(args, "pool", "mean") == "stats")
 
 
 def load_ensemble(results, args):
@@ -339,8 +364,11 @@ def describe(args):
     variants = [v.strip() for v in args.members.split(",") if v.strip()]
     return (f"average of {len(variants)} 1-D CNNs ({', '.join(variants)}): per-coefficient standardisation "
             f"in the graph, 4 x Conv1d (channels {args.widths}, first stride {args.stride1}) + BatchNorm + ReLU "
-            f"with MaxPool /2 after the first three, global average pooling over time, dropout, "
-            f"Linear to 8, softmax")
+            f"with MaxPool /2 after the first three, "
+            + ("mean and standard deviation" if args.pool == "stats" else "global average")
+            + f" pooling over time, dropout, Linear to 8, softmax; trained {args.epochs} epochs"
+            + (f", mixup alpha {args.mixup}" if args.mixup else "")
+            + (f", weights averaged (EMA {args.ema})" if args.ema else ""))
 
 
 def cv_summary_of(fold_results):
@@ -410,8 +438,8 @@ def parse_args():
     ap.add_argument("--trim-first", action="store_true",
                     help="trim the clean clip before augmenting it (ser export --trim-before-augment)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--min-epoch", type=int, default=6, help="first epoch eligible for selection")
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--min-epoch", type=int, default=8, help="first epoch eligible for selection")
     ap.add_argument("--draws", type=int, default=0, help="training draws per epoch (0: one per original clip)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -423,6 +451,12 @@ def parse_args():
                     help="share of the training draws per corpus (classes are then balanced overall)")
     ap.add_argument("--widths", default="64,128,128,192", help="channels of the 4 conv layers")
     ap.add_argument("--dropout", type=float, default=0.3)
+    ap.add_argument("--ema", type=float, default=0.997,
+                    help="decay of an exponential moving average of the weights per step (0: off); "
+                         "the averaged weights are validated, selected and exported")
+    ap.add_argument("--pool", choices=["mean", "stats"], default="stats",
+                    help="pooling over time: the mean, or the mean and standard deviation")
+    ap.add_argument("--mixup", type=float, default=0.2, help="mixup alpha within each batch (0: off)")
     ap.add_argument("--members", default="plain,cmn",
                     help="ensemble members, one model each: plain (global normalisation) or cmn (also "
                          "the clip's own mean MFCC subtracted, in the graph); outputs are averaged")
