@@ -153,7 +153,7 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
             sched.step()
             if ema is not None:
                 with torch.no_grad():
-                    for (name, e), v in zip(ema.state_dict().items(), model.state_dict().values()):
+                    for e, v in zip(ema.state_dict().values(), model.state_dict().values()):
                         if e.dtype.is_floating_point:
                             e.mul_(args.ema).add_(v, alpha=1.0 - args.ema)
                         else:
@@ -226,7 +226,8 @@ def run_jobs(jobs, workers, work):
 
 
 def make_model(args, variant):
-    """variant 'plain': global normalisation only; 'cmn': also cepstral mean normalisation."""
+    """variant 'plain': global normalisation only; 'cmn': also cepstral mean normalisation;
+    'cmvn': also the clip's own variance divided out."""
     assert variant in ("plain", "cmn", "cmvn"), variant
     return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
                   cmn=variant == "cmn", cvn=variant == "cmvn", stride1=args.stride1,
@@ -458,8 +459,9 @@ def parse_args():
                     help="pooling over time: the mean, or the mean and standard deviation")
     ap.add_argument("--mixup", type=float, default=0.2, help="mixup alpha within each batch (0: off)")
     ap.add_argument("--members", default="plain,cmn",
-                    help="ensemble members, one model each: plain (global normalisation) or cmn (also "
-                         "the clip's own mean MFCC subtracted, in the graph); outputs are averaged")
+                    help="ensemble members, one model each: plain (global normalisation), cmn (also "
+                         "the clip's own mean MFCC subtracted, in the graph) or cmvn (mean and variance); "
+                         "outputs are averaged")
     ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
