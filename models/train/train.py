@@ -121,11 +121,10 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     # Optional exponential moving average of the weights (and BatchNorm statistics): the
     # averaged model is what gets validated, selected and exported.
     ema = None
-    if getattr(args, "ema", 0.0) > 0:
+    if args.ema > 0:
         ema = make_model(args, variant)
         ema.load_state_dict(model.state_dict())
         ema.eval()
-    mixup = getattr(args, "mixup", 0.0)
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
         f"{draws} draws/epoch, {args.epochs} epochs", logfh)
     for epoch in range(1, args.epochs + 1):
@@ -137,8 +136,8 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
             if args.specaug:
                 x = spec_augment(x, lens, rng)
             y = torch.from_numpy(labels[b])
-            if mixup > 0:
-                lam = float(rng.beta(mixup, mixup))
+            if args.mixup > 0:
+                lam = float(rng.beta(args.mixup, args.mixup))
                 perm = rng.permutation(len(b))
                 x = lam * x + (1.0 - lam) * x[perm]
                 lens = np.maximum(lens, lens[perm])
@@ -231,7 +230,7 @@ def make_model(args, variant):
     assert variant in ("plain", "cmn", "cmvn"), variant
     return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
                   cmn=variant == "cmn", cvn=variant == "cmvn", stride1=args.stride1,
-                  stats_pool=getattr(args, "pool", "mean") == "stats")
+                  stats_pool=args.pool == "stats")
 
 
 def load_ensemble(results, args):

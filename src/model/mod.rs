@@ -134,7 +134,7 @@ impl EmotionModel {
             ));
         }
         let n_mfcc = info.feature_params.n_mfcc;
-        let plan = load_plan(onnx, n_mfcc, None).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
+        let plan = load_plan(onnx, n_mfcc).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
         let labels = Arc::new(info.labels.clone());
         let model = Self { info, labels, plan };
         // One probe run catches a graph whose output does not fit the labels.
@@ -207,18 +207,12 @@ fn window_frames(info: &ModelInfo) -> usize {
     (info.window_s * p.sample_rate as f64 / p.hop_length as f64).round() as usize
 }
 
-/// An optimised plan for `[1, n_mfcc, frames]`: a fixed number of frames, or any (`None`).
-fn load_plan(onnx: &[u8], n_mfcc: usize, frames: Option<usize>) -> TractResult<Plan> {
-    let mut reader = std::io::Cursor::new(onnx);
-    let mut model = tract_onnx::onnx().model_for_read(&mut reader)?;
-    let fact = match frames {
-        Some(t) => f32::fact([1, n_mfcc, t]),
-        None => {
-            model.symbols.add_assertion(format!("T >= {MIN_FRAMES}"))?;
-            f32::fact(tract_onnx::tract_core::dims!(1, n_mfcc, model.symbols.sym("T")))
-        }
-    };
-    model.set_input_fact(0, fact.into())?;
+/// An optimised plan for `[1, n_mfcc, T]`, any T from [`MIN_FRAMES`] up.
+fn load_plan(onnx: &[u8], n_mfcc: usize) -> TractResult<Plan> {
+    let mut model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx))?;
+    model.symbols.add_assertion(format!("T >= {MIN_FRAMES}"))?;
+    let frames = model.symbols.sym("T");
+    model.set_input_fact(0, f32::fact(tract_onnx::tract_core::dims!(1, n_mfcc, frames)).into())?;
     model.into_optimized()?.into_runnable()
 }
 
@@ -242,7 +236,9 @@ mod tests {
         for t in [MIN_FRAMES, 51, model.window_frames(), 421] {
             let mfcc: Vec<f32> = (0..t * c).map(|i| (i as f32 * 0.013).sin() * 12.0).collect();
             let general = model.run(&mfcc, t).unwrap();
-            let fixed_plan = load_plan(onnx, c, Some(t)).unwrap();
+            let mut fixed_model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx)).unwrap();
+            fixed_model.set_input_fact(0, f32::fact([1, c, t]).into()).unwrap();
+            let fixed_plan = fixed_model.into_optimized().unwrap().into_runnable().unwrap();
             let input = tract_ndarray::Array3::from_shape_fn((1, c, t), |(_, k, f)| mfcc[f * c + k]);
             let outputs = fixed_plan.run(tvec!(Tensor::from(input).into())).unwrap();
             let fixed: Vec<f32> = outputs[0].to_plain_array_view::<f32>().unwrap().iter().copied().collect();
