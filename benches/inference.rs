@@ -12,10 +12,10 @@ fn inference(c: &mut Criterion) {
     // The same deterministic input as scripts/bench_inference.sh gives onnxruntime:
     // sin(0.01 * i) * 10. T = 300 is one timeline window, T = 421 a whole 4.2 s clip; both
     // run the same any-length plan.
-    let n_mfcc = model.info().feature_params.n_mfcc;
+    let rows = model.input_rows();
     for frames in [300usize, 421] {
-        let mfcc: Vec<f32> = (0..frames * n_mfcc).map(|i| (i as f32 * 0.01).sin() * 10.0).collect();
-        c.bench_function(&format!("tract ser_cnn T={frames}"), |b| b.iter(|| model.run(&mfcc, frames).unwrap()));
+        let input: Vec<f32> = (0..frames * rows).map(|i| (i as f32 * 0.01).sin() * 10.0).collect();
+        c.bench_function(&format!("tract ser_cnn T={frames}"), |b| b.iter(|| model.run(&input, frames).unwrap()));
     }
 }
 

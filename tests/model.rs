@@ -28,12 +28,13 @@ fn tract_equals_onnxruntime_on_reference_inputs() {
     let cases = reference["cases"].as_array().unwrap();
     assert!(cases.len() >= 3);
     for case in cases {
-        let rows = case["mfcc"].as_array().unwrap();
-        let mfcc: Vec<f32> = rows
+        let rows = case["frames"].as_array().unwrap();
+        assert_eq!(rows[0].as_array().unwrap().len(), model.input_rows(), "a frame has the model's input width");
+        let frames: Vec<f32> = rows
             .iter()
             .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32))
             .collect();
-        let got = model.run(&mfcc, rows.len()).unwrap();
+        let got = model.run(&frames, rows.len()).unwrap();
         let want: Vec<f64> = case["probabilities"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         assert_eq!(got.probabilities.len(), want.len());
         let worst = got
@@ -55,6 +56,16 @@ fn refuses_a_model_trained_on_other_features() {
     let err = EmotionModel::from_bytes(&onnx, &serde_json::to_string(&info).unwrap()).err().unwrap();
     assert!(matches!(err, SerError::ModelMismatch(_)), "{err:?}");
     assert!(err.to_string().contains("n_mfcc = 13"), "{err}");
+}
+
+#[test]
+fn refuses_a_model_that_wants_a_feature_this_program_does_not_compute() {
+    let (onnx, sidecar) = shipped();
+    let mut info: ModelInfo = serde_json::from_str(&sidecar).unwrap();
+    info.feature = "chroma".into();
+    let err = EmotionModel::from_bytes(&onnx, &serde_json::to_string(&info).unwrap()).err().unwrap();
+    assert!(matches!(err, SerError::ModelMismatch(_)), "{err:?}");
+    assert!(err.to_string().contains("'chroma'"), "{err}");
 }
 
 #[test]

@@ -15,7 +15,8 @@ pub struct Features {
     pub n_frames: usize,
     pub n_mels: usize,
     pub n_mfcc: usize,
-    /// `n_frames * n_mels` values in dB.
+    /// `n_frames * n_mels` values in dB, floored at `db_top_db` below the clip's peak (the MFCCs are
+    /// their DCT).
     pub log_mel: Vec<f32>,
     /// `n_frames * n_mfcc` values.
     pub mfcc: Vec<f32>,

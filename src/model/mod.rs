@@ -43,6 +43,50 @@ fn default_true() -> bool {
     true
 }
 
+/// What the graph takes for each 10 ms frame: the sidecar's `feature`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelInput {
+    /// `n_mfcc` MFCCs.
+    Mfcc,
+    /// `n_mels` log-mel bands in dB, floored at `db_top_db` below the clip's peak (the rows the
+    /// MFCCs are the DCT of).
+    LogMel,
+}
+
+impl ModelInput {
+    fn from_feature(name: &str) -> Option<Self> {
+        match name {
+            "mfcc" => Some(Self::Mfcc),
+            "logmel" => Some(Self::LogMel),
+            _ => None,
+        }
+    }
+
+    /// Values per frame.
+    pub fn rows(self, params: &FeatureParams) -> usize {
+        match self {
+            Self::Mfcc => params.n_mfcc,
+            Self::LogMel => params.n_mels,
+        }
+    }
+
+    /// The frame-major matrix of this kind in `features`.
+    pub fn frames(self, features: &Features) -> &[f32] {
+        match self {
+            Self::Mfcc => &features.mfcc,
+            Self::LogMel => &features.log_mel,
+        }
+    }
+
+    /// One frame of this kind, given the frame's floored log-mel row and its MFCCs.
+    pub fn pick<'a>(self, log_mel_row: &'a [f32], mfcc_row: &'a [f32]) -> &'a [f32] {
+        match self {
+            Self::Mfcc => mfcc_row,
+            Self::LogMel => log_mel_row,
+        }
+    }
+}
+
 /// Probabilities over the model's labels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
@@ -87,6 +131,7 @@ pub struct EmotionModel {
     labels: Arc<Vec<String>>,
     /// Any number of frames from [`MIN_FRAMES`] up.
     plan: Plan,
+    input: ModelInput,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -95,9 +140,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Checks a sidecar against the features this crate computes.
 pub fn check_compatible(info: &ModelInfo, ours: &FeatureParams) -> Result<()> {
-    if info.feature != "mfcc" {
+    if ModelInput::from_feature(&info.feature).is_none() {
         return Err(SerError::ModelMismatch(format!(
-            "it expects '{}' features, but this program computes 'mfcc'",
+            "it expects '{}' features, but this program computes 'mfcc' or 'logmel'",
             info.feature
         )));
     }
@@ -133,12 +178,13 @@ impl EmotionModel {
                 "the model file is not the one its description was written for (sha256 differs)".into(),
             ));
         }
-        let n_mfcc = info.feature_params.n_mfcc;
-        let plan = load_plan(onnx, n_mfcc).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
+        let input = ModelInput::from_feature(&info.feature).expect("checked by check_compatible");
+        let rows = input.rows(&info.feature_params);
+        let plan = load_plan(onnx, rows).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
         let labels = Arc::new(info.labels.clone());
-        let model = Self { info, labels, plan };
+        let model = Self { info, labels, plan, input };
         // One probe run catches a graph whose output does not fit the labels.
-        let probe = model.run(&vec![0.0; MIN_FRAMES * n_mfcc], MIN_FRAMES)?;
+        let probe = model.run(&vec![0.0; MIN_FRAMES * rows], MIN_FRAMES)?;
         if probe.probabilities.len() != model.labels.len() {
             return Err(SerError::ModelMismatch(format!(
                 "it outputs {} values for {} labels",
@@ -167,21 +213,29 @@ impl EmotionModel {
         ((self.info.hop_s * p.sample_rate as f64 / p.hop_length as f64).round() as usize).max(1)
     }
 
-    /// Runs the model on frame-major MFCCs (`n_frames` rows of `n_mfcc`).
-    pub fn run(&self, mfcc: &[f32], n_frames: usize) -> Result<Prediction> {
-        let n_mfcc = self.info.feature_params.n_mfcc;
-        if mfcc.len() != n_frames * n_mfcc {
-            return Err(SerError::Inference(format!(
-                "expected {n_frames} frames of {n_mfcc} coefficients"
-            )));
+    /// What the model takes per frame.
+    pub fn input(&self) -> ModelInput {
+        self.input
+    }
+
+    /// Values per frame of the model's input.
+    pub fn input_rows(&self) -> usize {
+        self.input.rows(&self.info.feature_params)
+    }
+
+    /// Runs the model on frame-major input frames (`n_frames` rows of [`Self::input_rows`]).
+    pub fn run(&self, frames: &[f32], n_frames: usize) -> Result<Prediction> {
+        let rows = self.input_rows();
+        if frames.len() != n_frames * rows {
+            return Err(SerError::Inference(format!("expected {n_frames} frames of {rows} values")));
         }
         if n_frames < MIN_FRAMES {
             return Err(SerError::Inference(format!(
                 "the model needs at least {MIN_FRAMES} frames (0.5 s of sound), got {n_frames}"
             )));
         }
-        // The graph takes [batch, coefficient, frame].
-        let input = tract_ndarray::Array3::from_shape_fn((1, n_mfcc, n_frames), |(_, c, t)| mfcc[t * n_mfcc + c]);
+        // The graph takes [batch, row, frame].
+        let input = tract_ndarray::Array3::from_shape_fn((1, rows, n_frames), |(_, c, t)| frames[t * rows + c]);
         let outputs = self
             .plan
             .run(tvec!(Tensor::from(input).into()))
@@ -198,7 +252,7 @@ impl EmotionModel {
 
     /// The whole-clip prediction: the model over every kept frame at once.
     pub fn predict(&self, features: &Features) -> Result<Prediction> {
-        self.run(&features.mfcc, features.n_frames)
+        self.run(self.input.frames(features), features.n_frames)
     }
 }
 
@@ -207,12 +261,12 @@ fn window_frames(info: &ModelInfo) -> usize {
     (info.window_s * p.sample_rate as f64 / p.hop_length as f64).round() as usize
 }
 
-/// An optimised plan for `[1, n_mfcc, T]`, any T from [`MIN_FRAMES`] up.
-fn load_plan(onnx: &[u8], n_mfcc: usize) -> TractResult<Plan> {
+/// An optimised plan for `[1, rows, T]`, any T from [`MIN_FRAMES`] up.
+fn load_plan(onnx: &[u8], rows: usize) -> TractResult<Plan> {
     let mut model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx))?;
     model.symbols.add_assertion(format!("T >= {MIN_FRAMES}"))?;
     let frames = model.symbols.sym("T");
-    model.set_input_fact(0, f32::fact(tract_onnx::tract_core::dims!(1, n_mfcc, frames)).into())?;
+    model.set_input_fact(0, f32::fact(tract_onnx::tract_core::dims!(1, rows, frames)).into())?;
     model.into_optimized()?.into_runnable()
 }
 
@@ -232,7 +286,7 @@ mod tests {
     fn the_any_length_plan_equals_fixed_length_plans() {
         let model = shipped();
         let onnx = include_bytes!("../../models/ser_cnn.onnx");
-        let c = model.info().feature_params.n_mfcc;
+        let c = model.input_rows();
         for t in [MIN_FRAMES, 51, model.window_frames(), 421] {
             let mfcc: Vec<f32> = (0..t * c).map(|i| (i as f32 * 0.013).sin() * 12.0).collect();
             let general = model.run(&mfcc, t).unwrap();
@@ -253,10 +307,46 @@ mod tests {
     #[test]
     fn too_few_frames_is_an_error() {
         let model = shipped();
-        let c = model.info().feature_params.n_mfcc;
+        let c = model.input_rows();
         for t in [0, 1, 15, MIN_FRAMES - 1] {
             let err = model.run(&vec![0.5; t * c], t).unwrap_err().to_string();
             assert!(err.contains(&format!("at least {MIN_FRAMES} frames")), "T = {t}: {err}");
         }
+    }
+
+    /// The model gets the matrix its sidecar names, and the whole-clip prediction is the
+    /// model over exactly that matrix.
+    #[test]
+    fn the_model_reads_the_feature_its_sidecar_names() {
+        let params = FeatureParams::default();
+        let features = Features {
+            n_frames: 2,
+            n_mels: params.n_mels,
+            n_mfcc: params.n_mfcc,
+            log_mel: vec![1.0; 2 * params.n_mels],
+            mfcc: vec![2.0; 2 * params.n_mfcc],
+        };
+        assert_eq!(ModelInput::from_feature("mfcc"), Some(ModelInput::Mfcc));
+        assert_eq!(ModelInput::from_feature("logmel"), Some(ModelInput::LogMel));
+        assert_eq!(ModelInput::from_feature("mel"), None);
+        assert_eq!(ModelInput::LogMel.rows(&params), 64);
+        assert_eq!(ModelInput::Mfcc.rows(&params), 40);
+        assert_eq!(ModelInput::LogMel.frames(&features), &features.log_mel[..]);
+        assert_eq!(ModelInput::Mfcc.frames(&features), &features.mfcc[..]);
+        assert_eq!(ModelInput::LogMel.pick(&[1.0], &[2.0]), &[1.0]);
+        assert_eq!(ModelInput::Mfcc.pick(&[1.0], &[2.0]), &[2.0]);
+
+        let model = shipped();
+        let clip = include_bytes!("../../tests/fixtures/librosa/ravdess_01_angry.flac");
+        let analysis = crate::analyse_bytes(clip, &crate::PipelineOptions::default()).unwrap();
+        let f = &analysis.features;
+        let whole = model.predict(f).unwrap();
+        let direct = model.run(model.input().frames(f), f.n_frames).unwrap();
+        assert_eq!(whole.probabilities, direct.probabilities);
+        let other = match model.input() {
+            ModelInput::Mfcc => &f.log_mel,
+            ModelInput::LogMel => &f.mfcc,
+        };
+        assert!(model.run(other, f.n_frames).is_err(), "the other feature has another width");
     }
 }

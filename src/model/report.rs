@@ -123,7 +123,8 @@ impl Report {
     pub fn segment(model: &EmotionModel, analysis: &Analysis, start: usize) -> Result<Segment> {
         let f = &analysis.features;
         let window = model.window_frames();
-        let prediction = model.run(&f.mfcc[start * f.n_mfcc..(start + window) * f.n_mfcc], window)?;
+        let (frames, rows) = (model.input().frames(f), model.input_rows());
+        let prediction = model.run(&frames[start * rows..(start + window) * rows], window)?;
         Ok(Segment::of_window(model, &analysis.kept, analysis.sample_rate, start, prediction))
     }
 

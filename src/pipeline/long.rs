@@ -4,7 +4,8 @@
 //!
 //! 1. level statistics and the frame power silence detection needs → the kept intervals;
 //! 2. the log-mel spectrogram of the kept audio → its peak, which the dB floor needs;
-//! 3. the MFCCs again, floored → the model over each timeline window as soon as it is complete.
+//! 3. the log-mel rows again, floored (and their MFCCs) → the model over each timeline window
+//!    as soon as it is complete.
 //!
 //! The report equals what the in-memory pipeline gives for the same audio: the timeline, and
 //! the whole-clip prediction, which beyond a minute is the mean of the windows (see
@@ -117,8 +118,9 @@ pub fn analyse_long(
     log_mel.finish(&mut track_peak);
     progress(2.0 / 3.0);
 
-    // Pass 3: MFCCs, and the model over each window once its last frame is in.
-    let (n_mfcc, window) = (options.params.n_mfcc, model.window_frames());
+    // Pass 3: the model's input frames (floored log-mel rows or their MFCCs), and the model
+    // over each window once its last frame is in.
+    let (n_rows, window) = (model.input_rows(), model.window_frames());
     let starts = window_starts(n_frames, window, model.hop_frames());
     let mut windows = WindowRunner {
         model,
@@ -128,19 +130,19 @@ pub fn analyse_long(
         next: 0,
         first_frame: 0,
         frames: Vec::new(),
-        n_mfcc,
+        n_rows,
         timeline: Vec::with_capacity(starts.len()),
         error: None,
         frames_seen: 0,
         keep_all: !Report::whole_from_windows(model, n_frames),
     };
     let to_mfcc = LogMelToMfcc::new(&options.params);
-    let mut mfcc = vec![0.0f32; n_mfcc];
+    let mut mfcc = vec![0.0f32; options.params.n_mfcc];
     let mut row_buf = vec![0.0f32; options.params.n_mels];
     let mut on_row = |windows: &mut WindowRunner, row: &[f32]| {
         row_buf.copy_from_slice(row);
         to_mfcc.apply(&mut row_buf, peak_db, &mut mfcc);
-        windows.add_frame(&mfcc);
+        windows.add_frame(model.input().pick(&row_buf, &mfcc));
     };
     let mut selector = KeptSamples::new(&kept);
     pass(open, options, |block| {
@@ -157,7 +159,7 @@ pub fn analyse_long(
         mean_prediction(&windows.timeline)
     } else {
         // Short enough for one model run over every frame, as in memory: all were kept.
-        let frames = windows.frames.len() / n_mfcc;
+        let frames = windows.frames.len() / n_rows;
         model.run(&windows.frames, frames)?
     };
     progress(1.0);
@@ -170,7 +172,7 @@ pub fn analyse_long(
     })
 }
 
-/// Holds the MFCC frames of the windows not yet run, and runs each window when complete.
+/// Holds the input frames of the windows not yet run, and runs each window when complete.
 struct WindowRunner<'a> {
     model: &'a EmotionModel,
     kept: &'a [Interval],
@@ -180,7 +182,8 @@ struct WindowRunner<'a> {
     /// Frame index of `frames[0]`.
     first_frame: usize,
     frames: Vec<f32>,
-    n_mfcc: usize,
+    /// Values per frame.
+    n_rows: usize,
     timeline: Vec<Segment>,
     error: Option<SerError>,
     frames_seen: usize,
@@ -189,17 +192,17 @@ struct WindowRunner<'a> {
 }
 
 impl WindowRunner<'_> {
-    fn add_frame(&mut self, mfcc: &[f32]) {
-        self.frames.extend_from_slice(mfcc);
+    fn add_frame(&mut self, frame: &[f32]) {
+        self.frames.extend_from_slice(frame);
         self.frames_seen += 1;
         let window = self.model.window_frames();
-        let held = self.frames.len() / self.n_mfcc;
+        let held = self.frames.len() / self.n_rows;
         while let Some(&start) = self.starts.get(self.next) {
             if start + window > self.first_frame + held || self.error.is_some() {
                 break;
             }
-            let from = (start - self.first_frame) * self.n_mfcc;
-            match self.model.run(&self.frames[from..from + window * self.n_mfcc], window) {
+            let from = (start - self.first_frame) * self.n_rows;
+            match self.model.run(&self.frames[from..from + window * self.n_rows], window) {
                 Ok(p) => self.timeline.push(Segment::of_window(self.model, self.kept, self.sample_rate, start, p)),
                 Err(e) => self.error = Some(e),
             }
@@ -213,7 +216,7 @@ impl WindowRunner<'_> {
             Some(&next_start) => next_start.saturating_sub(self.first_frame).min(held),
             None => held,
         };
-        self.frames.drain(..drop * self.n_mfcc);
+        self.frames.drain(..drop * self.n_rows);
         self.first_frame += drop;
     }
 }
