@@ -31,14 +31,15 @@ def main():
     sess = ort.InferenceSession(args.model, so, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     print(f"onnxruntime {ort.__version__}, {os.path.basename(args.model)}, intra-op threads {args.threads}")
+    inp = sess.get_inputs()[0]  # log_mel [1, 64, T], or mfcc [1, 40, T] for an MFCC-only model
     for T in args.T:
-        x = (rng.standard_normal((1, 40, T)) * 10.0).astype(np.float32)
+        x = (rng.standard_normal((1, inp.shape[1], T)) * 10.0).astype(np.float32)
         for _ in range(args.warmup):
-            sess.run(["probabilities"], {"mfcc": x})
+            sess.run(["probabilities"], {inp.name: x})
         times = []
         for _ in range(args.calls):
             t = time.perf_counter()
-            sess.run(["probabilities"], {"mfcc": x})
+            sess.run(["probabilities"], {inp.name: x})
             times.append((time.perf_counter() - t) * 1e3)
         times.sort()
         print(f"T={T}: median {statistics.median(times):.3f} ms/call, "

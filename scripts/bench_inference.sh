@@ -14,9 +14,10 @@ ort_us() {
 import os, timeit, numpy as np, onnxruntime as ort
 opts = ort.SessionOptions(); opts.intra_op_num_threads = 1; opts.inter_op_num_threads = 1
 s = ort.InferenceSession("models/ser_cnn.onnx", opts, providers=["CPUExecutionProvider"])
-T, C = int(os.environ["T"]), 40
+inp = s.get_inputs()[0]  # log_mel [1, 64, T] (or mfcc [1, 40, T] for an MFCC-only model)
+T, C = int(os.environ["T"]), inp.shape[1]
 x = (np.sin(np.arange(T * C, dtype=np.float32) * 0.01) * 10).reshape(T, C).T[None].astype(np.float32).copy()
-run = lambda: s.run(None, {"mfcc": x})
+run = lambda: s.run(None, {inp.name: x})
 run()
 n = 200
 print(min(timeit.repeat(run, number=n, repeat=5)) / n * 1e6)

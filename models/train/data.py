@@ -53,10 +53,11 @@ class Export:
         self.label = np.array([LABEL_INDEX[r["emotion"]] for r in self.items])
         self.path = np.array([r["path"] for r in self.items])
         self.lengths = np.diff(self.offsets).astype(np.int64)
+        self.n_features = int(self.features.shape[1])  # 40 MFCCs or n_mels log-mel bands
         assert np.array_equal(self.lengths, [int(r["frames"]) for r in self.items])
 
     def frames(self, i):
-        """[T, 40] float32 frames of item i."""
+        """[T, n_features] float32 frames of item i."""
         return self.features[self.offsets[i]:self.offsets[i + 1]]
 
     def select(self, speakers, originals_only=False):
@@ -67,8 +68,8 @@ class Export:
 
     def norm_stats(self, idx):
         """Per-coefficient mean and std over every frame of the items `idx`."""
-        total = np.zeros(40, np.float64)
-        total_sq = np.zeros(40, np.float64)
+        total = np.zeros(self.n_features, np.float64)
+        total_sq = np.zeros(self.n_features, np.float64)
         count = 0
         for i in idx:
             x = self.frames(i).astype(np.float64)
@@ -119,10 +120,10 @@ def make_batches(lengths, n_draws, batch_size, rng, weights, window):
 
 
 def build_batch(export, idx, window, rng, mean, std):
-    """Random crops of at most `window` frames, normalised, zero-padded: ([B, 40, L], lengths)."""
+    """Random crops of at most `window` frames, normalised, zero-padded: ([B, F, L], lengths)."""
     lens = np.minimum(export.lengths[idx], window)
     L = int(lens.max())
-    x = np.zeros((len(idx), 40, L), np.float32)
+    x = np.zeros((len(idx), export.n_features, L), np.float32)
     for j, i in enumerate(idx):
         T = export.lengths[i]
         n = lens[j]
@@ -132,14 +133,16 @@ def build_batch(export, idx, window, rng, mean, std):
     return x, lens
 
 
-def spec_augment(x, lens, rng, n_freq=2, max_f=6, n_time=2, max_t_frac=0.1):
-    """SpecAugment on normalised features (masked values set to 0 = the training mean)."""
-    B = x.shape[0]
+def spec_augment(x, lens, rng, n_freq=2, max_f_frac=0.15, n_time=2, max_t_frac=0.1):
+    """SpecAugment on normalised features (masked values set to 0 = the training mean).
+    Frequency masks are up to 15 % of the feature rows wide (6 of 40 MFCCs)."""
+    B, F = x.shape[0], x.shape[1]
+    max_f = round(max_f_frac * F)
     for b in range(B):
         for _ in range(n_freq):
             f = rng.integers(0, max_f + 1)
             if f:
-                f0 = rng.integers(0, 40 - f + 1)
+                f0 = rng.integers(0, F - f + 1)
                 x[b, f0:f0 + f, :] = 0.0
         n = int(lens[b])
         max_t = max(1, int(n * max_t_frac))

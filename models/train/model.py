@@ -19,15 +19,16 @@ N_CLASSES = 8
 
 class SerCnn(nn.Module):
     def __init__(self, widths=(64, 128, 128, 192), kernels=(5, 5, 3, 3), dropout=0.3, cmn=False, stride1=1,
-                 cvn=False, stats_pool=False):
+                 cvn=False, stats_pool=False, n_in=N_MFCC):
         super().__init__()
+        self.n_in = n_in
         self.stats_pool = stats_pool
         self.cmn = cmn or cvn
         self.cvn = cvn
-        self.register_buffer("mean", torch.zeros(1, N_MFCC, 1))
-        self.register_buffer("inv_std", torch.ones(1, N_MFCC, 1))
+        self.register_buffer("mean", torch.zeros(1, n_in, 1))
+        self.register_buffer("inv_std", torch.ones(1, n_in, 1))
         layers = []
-        c_in = N_MFCC
+        c_in = n_in
         self.n_pools = 0
         for i, (w, k) in enumerate(zip(widths, kernels)):
             stride = stride1 if i == 0 else 1
@@ -44,8 +45,8 @@ class SerCnn(nn.Module):
         self.head = nn.Linear(2 * c_in if stats_pool else c_in, N_CLASSES)
 
     def set_norm(self, mean, std):
-        self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32).view(1, N_MFCC, 1))
-        self.inv_std.copy_(1.0 / torch.as_tensor(std, dtype=torch.float32).view(1, N_MFCC, 1))
+        self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32).view(1, self.n_in, 1))
+        self.inv_std.copy_(1.0 / torch.as_tensor(std, dtype=torch.float32).view(1, self.n_in, 1))
 
     def normalize(self, x):
         """Global per-coefficient standardisation with the training set's statistics."""
@@ -91,6 +92,29 @@ class SerCnn(nn.Module):
         return torch.softmax(self.logits_normalized(self.normalize(mfcc)), dim=1)
 
 
+def dct_matrix(n_mfcc, n_mels):
+    """librosa's MFCC transform: the orthonormal DCT-II of the log-mel rows, first n_mfcc."""
+    k = torch.arange(n_mfcc, dtype=torch.float64)[:, None]
+    m = torch.arange(n_mels, dtype=torch.float64)[None, :]
+    d = torch.cos(torch.pi * k * (2 * m + 1) / (2 * n_mels)) * (2.0 / n_mels) ** 0.5
+    d[0] /= 2.0 ** 0.5
+    return d.to(torch.float32)
+
+
+class FromLogMel(nn.Module):
+    """An MFCC member fed the log-mel spectrogram: the DCT runs in the graph as a fixed 1x1
+    convolution, so one input serves members of both features."""
+
+    def __init__(self, member, n_mels, n_mfcc):
+        super().__init__()
+        self.member = member
+        self.n_in = n_mels
+        self.register_buffer("dct", dct_matrix(n_mfcc, n_mels)[:, :, None])
+
+    def forward(self, log_mel):
+        return self.member(nn.functional.conv1d(log_mel, self.dct))
+
+
 class SerEnsemble(nn.Module):
     """Average of the members' probabilities (each member keeps its own normalisation)."""
 
@@ -98,10 +122,10 @@ class SerEnsemble(nn.Module):
         super().__init__()
         self.members = nn.ModuleList(members)
 
-    def forward(self, mfcc):
-        p = self.members[0](mfcc)
+    def forward(self, x):
+        p = self.members[0](x)
         for m in self.members[1:]:
-            p = p + m(mfcc)
+            p = p + m(x)
         return p * (1.0 / len(self.members))
 
 

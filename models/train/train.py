@@ -39,12 +39,12 @@ from data import (  # noqa: E402
     spec_augment,
 )
 from metrics import confusion, figures, mean_std  # noqa: E402
-from model import SerCnn, SerEnsemble, count_parameters  # noqa: E402
+from model import FromLogMel, SerCnn, SerEnsemble, count_parameters  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
 DATA_ROOT = "/work/shared/data"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0), TESS (CC BY-NC-ND 4.0) and SAVEE (research use only): "
     "non-commercial use only."
@@ -62,8 +62,8 @@ def log(msg, fh=None):
 # ----------------------------------------------------------------------------- export
 
 
-def run_export(args):
-    out = os.path.join(args.work, f"features_mfcc_c{args.copies}_s{args.export_seed}" + ("_tf" if args.trim_first else ""))
+def run_export(args, feature):
+    out = os.path.join(args.work, f"features_{feature}_c{args.copies}_s{args.export_seed}" + ("_tf" if args.trim_first else ""))
     done = os.path.join(out, "params.json")
     if os.path.exists(done) and not args.reexport:
         log(f"features: reusing {out}")
@@ -74,7 +74,7 @@ def run_export(args):
         subprocess.run(["cargo", "build", "--release", "--bin", "ser"], cwd=REPO, check=True)
     os.makedirs(out, exist_ok=True)
     cmd = [ser, "export", "--manifest", args.manifest, "--root", args.data_root, "--out", out,
-           "--feature", "mfcc", "--copies", str(args.copies), "--seed", str(args.export_seed)]
+           "--feature", feature, "--copies", str(args.copies), "--seed", str(args.export_seed)]
     if args.trim_first:
         cmd.append("--trim-before-augment")
     log("features: " + " ".join(cmd))
@@ -183,10 +183,12 @@ def train_job(job):
     torch.set_num_threads(job["threads"])
     args = argparse.Namespace(**job["args"])
     export = Export(job["feat_dir"], mmap=True)
+    args.n_in = export.n_features
     with open(job["log_path"], "w") as logfh:
         model, info = train_model(export, job["train"], job["val"], args, job["seed"], logfh, job["tag"],
                                   job["variant"])
-    torch.save({"state": model.state_dict(), "info": info, "variant": job["variant"]}, job["out_path"])
+    torch.save({"state": model.state_dict(), "info": info, "variant": job["variant"],
+                "feature": job["feature"]}, job["out_path"])
 
 
 def run_jobs(jobs, workers, work):
@@ -230,15 +232,32 @@ def make_model(args, variant):
     assert variant in ("plain", "cmn", "cmvn"), variant
     return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
                   cmn=variant == "cmn", cvn=variant == "cmvn", stride1=args.stride1,
-                  stats_pool=args.pool == "stats")
+                  stats_pool=args.pool == "stats", n_in=args.n_in)
 
 
-def load_ensemble(results, args):
+def parse_members(spec):
+    """'mfcc:plain,logmel:cmn,...' -> [(feature, variant)]; a bare variant means mfcc."""
+    out = []
+    for item in (v.strip() for v in spec.split(",")):
+        if item:
+            feature, _, variant = item.rpartition(":")
+            out.append((feature or "mfcc", variant))
+    return out
+
+
+def load_ensemble(results, args, input_feature, params):
+    """The members, each fed the model input: MFCC members get the log-mel input through the
+    DCT (FromLogMel) when the model's input is log-mel."""
     members = []
     for res in results:
+        feature = res.get("feature", "mfcc")
+        args.n_in = params["n_mfcc"] if feature == "mfcc" else params["n_mels"]
         m = make_model(args, res["variant"])
         m.load_state_dict(res["state"])
         m.eval()
+        if feature != input_feature:
+            assert (feature, input_feature) == ("mfcc", "logmel"), (feature, input_feature)
+            m = FromLogMel(m, params["n_mels"], params["n_mfcc"])
         members.append(m)
     model = SerEnsemble(members) if len(members) > 1 else members[0]
     model.eval()
@@ -252,16 +271,24 @@ def export_onnx(model, path):
     import onnx
 
     model.eval()
-    dummy = torch.zeros(1, 40, 300)
+    m0 = model.members[0] if hasattr(model, "members") else model
+    name = input_name(model)
+    dummy = torch.zeros(1, m0.n_in, 300)
     torch.onnx.export(
-        model, (dummy,), path, input_names=["mfcc"], output_names=["probabilities"],
-        dynamic_axes={"mfcc": {2: "T"}}, opset_version=17, dynamo=False, do_constant_folding=True)
+        model, (dummy,), path, input_names=[name], output_names=["probabilities"],
+        dynamic_axes={name: {2: "T"}}, opset_version=17, dynamo=False, do_constant_folding=True)
     m = onnx.load(path)
     tidy_graph(m)
     onnx.checker.check_model(m)
     onnx.save(m, path)
     ops = sorted({n.op_type for n in m.graph.node})
     return ops
+
+
+def input_name(model):
+    """The graph's input: "mfcc" [1, n_mfcc, T] or "log_mel" [1, n_mels, T]."""
+    m0 = model.members[0] if hasattr(model, "members") else model
+    return "log_mel" if isinstance(m0, FromLogMel) or m0.n_in != 40 else "mfcc"
 
 
 def tidy_graph(m):
@@ -307,9 +334,10 @@ def ort_session(path):
 
 def ort_predict(sess, export, idx):
     out = np.zeros((len(idx), len(LABELS)), np.float32)
+    name = sess.get_inputs()[0].name
     for j, i in enumerate(idx):
         x = np.ascontiguousarray(export.frames(i).T)[None]
-        out[j] = sess.run(["probabilities"], {"mfcc": x})[0][0]
+        out[j] = sess.run(["probabilities"], {name: x})[0][0]
     return out
 
 
@@ -320,10 +348,15 @@ def check_onnx(path, model, T_values=(50, 80, 150, 300, 421, 1000)):
     worst = 0.0
     for T in T_values:
         m0 = model.members[0] if hasattr(model, "members") else model
-        x = torch.randn(1, 40, T, generator=g) / m0.inv_std + m0.mean
+        # plausible inputs: each feature row around its training mean (the unwrapped member's)
+        inner = m0.member if isinstance(m0, FromLogMel) else m0
+        if inner.n_in == m0.n_in:
+            x = torch.randn(1, m0.n_in, T, generator=g) / inner.inv_std + inner.mean
+        else:
+            x = torch.randn(1, m0.n_in, T, generator=g) * 15.0 - 40.0  # dB
         with torch.no_grad():
             ref = model(x).numpy()
-        got = sess.run(["probabilities"], {"mfcc": x.numpy()})[0]
+        got = sess.run(["probabilities"], {sess.get_inputs()[0].name: x.numpy()})[0]
         assert got.shape == (1, 8), got.shape
         assert abs(float(got.sum()) - 1.0) < 1e-4
         worst = max(worst, float(np.abs(got - ref).max()))
@@ -341,7 +374,7 @@ def write_sidecar(path, onnx_path, model, export, args, cv_summary, extra=None):
         "name": "ser_cnn",
         "version": VERSION,
         "labels": LABELS,
-        "feature": "mfcc",
+        "feature": "logmel" if input_name(model) == "log_mel" else "mfcc",
         "feature_params": export.params["feature_params"],
         "trim": True,
         "window_s": args.window / 100.0,
@@ -361,8 +394,11 @@ def write_sidecar(path, onnx_path, model, export, args, cv_summary, extra=None):
 
 
 def describe(args):
-    variants = [v.strip() for v in args.members.split(",") if v.strip()]
-    return (f"average of {len(variants)} 1-D CNNs ({', '.join(variants)}): per-coefficient standardisation "
+    members = parse_members(args.members)
+    names = ", ".join(f"{f} {v}" for f, v in members)
+    dct = (" (the MFCC members take the DCT of the log-mel input in the graph)"
+           if {"mfcc", "logmel"} <= {f for f, _ in members} else "")
+    return (f"average of {len(members)} 1-D CNNs ({names}){dct}: per-row standardisation "
             f"in the graph, 4 x Conv1d (channels {args.widths}, first stride {args.stride1}) + BatchNorm + ReLU "
             f"with MaxPool /2 after the first three, "
             + ("mean and standard deviation" if args.pool == "stats" else "global average")
@@ -389,8 +425,10 @@ def cv_summary_of(fold_results):
 
 
 def write_reference(onnx_path, export, out_path, T_values=(80, 150, 300, 421)):
-    """Real MFCC frames (crops of original RAVDESS/TESS/SAVEE clips) and onnxruntime's output."""
+    """Real input frames (crops of original RAVDESS/TESS/SAVEE clips, of the model's input
+    feature) and onnxruntime's output."""
     sess = ort_session(onnx_path)
+    name = sess.get_inputs()[0].name
     originals = np.nonzero(export.copy == 0)[0]
     cases = []
     for T in T_values:
@@ -400,18 +438,19 @@ def write_reference(onnx_path, export, out_path, T_values=(80, 150, 300, 421)):
         # 4 decimals keep the JSON small; the rounded values are exactly what onnxruntime is given
         frames = np.array([[round(float(v), 4) for v in row] for row in export.frames(i)[:T]], np.float64)
         frames = np.ascontiguousarray(frames.astype(np.float32))
-        prob = sess.run(["probabilities"], {"mfcc": np.ascontiguousarray(frames.T)[None]})[0][0]
+        prob = sess.run(["probabilities"], {name: np.ascontiguousarray(frames.T)[None]})[0][0]
         cases.append({
             "name": f"{export.path[i]}[0:{T}]",
             "T": T,
-            "mfcc": [[round(float(v), 4) for v in row] for row in frames],
+            "frames": [[round(float(v), 4) for v in row] for row in frames],
             "probabilities": [float(v) for v in prob],
         })
     ref = {
         "model": "ser_cnn.onnx",
         "onnx_sha256": sha256(onnx_path),
-        "layout": ("mfcc is frame-major [T][40] (one list of 40 MFCC coefficients per 10 ms frame); "
-                   "the model input is its transpose with a batch axis, [1, 40, T]"),
+        "input": name,
+        "layout": (f"frames is frame-major [T][{export.n_features}] (one row of {name} values per 10 ms "
+                   f"frame); the model input is its transpose with a batch axis, [1, {export.n_features}, T]"),
         "labels": LABELS,
         "tolerance": 1e-4,
         "source": "onnxruntime CPUExecutionProvider on models/ser_cnn.onnx",
@@ -457,15 +496,16 @@ def parse_args():
     ap.add_argument("--pool", choices=["mean", "stats"], default="stats",
                     help="pooling over time: the mean, or the mean and standard deviation")
     ap.add_argument("--mixup", type=float, default=0.2, help="mixup alpha within each batch (0: off)")
-    ap.add_argument("--members", default="plain,cmn",
-                    help="ensemble members, one model each: plain (global normalisation), cmn (also "
-                         "the clip's own mean MFCC subtracted, in the graph) or cmvn (mean and variance); "
-                         "outputs are averaged")
+    ap.add_argument("--members", default="mfcc:plain,mfcc:cmn,logmel:plain,logmel:cmn",
+                    help="ensemble members, one model each, FEATURE:VARIANT: feature mfcc or logmel "
+                         "(a bare variant means mfcc); variant plain (global normalisation), cmn (also "
+                         "the clip's own mean per row subtracted, in the graph) or cmvn (mean and "
+                         "variance); outputs are averaged")
     ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
-    ap.add_argument("--no-fp16", dest="fp16", action="store_false",
-                    help="keep the shipped model's weights float32 (default: fp16.py converts them)")
+    ap.add_argument("--no-int8", dest="int8", action="store_false",
+                    help="keep the shipped model's weights float32 (default: quantize.py stores them as int8)")
     ap.add_argument("--workers", type=int, default=2, help="training processes side by side")
     ap.add_argument("--experiment", default="", help="name: CV only, results under work/exp_NAME, nothing shipped")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per training process")
@@ -483,13 +523,22 @@ def main():
     if args.experiment:
         args.final = False
         os.makedirs(out_dir, exist_ok=True)
-    feat_dir = run_export(args)
-    export = Export(feat_dir, mmap=True)
-    log(f"features: {len(export.items)} items, {export.features.shape[0]} frames")
+    members_spec = parse_members(args.members)
+    features = sorted({f for f, _ in members_spec})
+    feat_dirs = {f: run_export(args, f) for f in features}
+    # The model's input: log-mel if any member needs it (the MFCCs are its DCT, computed in the
+    # graph), else MFCC.
+    input_feature = "logmel" if "logmel" in features else "mfcc"
+    export = Export(feat_dirs[input_feature], mmap=True)
+    for f in features:
+        other = Export(feat_dirs[f], mmap=True)
+        assert list(other.path) == list(export.path) and np.array_equal(other.lengths, export.lengths)
+    params = export.params["feature_params"]
+    log(f"features: {len(export.items)} items, {export.features.shape[0]} frames; model input {input_feature}")
 
     folds = [int(k) for k in args.folds.split(",") if k.strip()]
     all_speakers = sorted(set(export.speaker))
-    variants = [v.strip() for v in args.members.split(",") if v.strip()]
+    variants = [f"{f}:{v}" for f, v in members_spec]
     groups = []  # (fold or None for the final model, test speakers, val speakers, train speakers)
     for k in folds:
         test = [ravdess_speaker(a) for a in fold_test_actors(k)]
@@ -500,12 +549,16 @@ def main():
         groups.append((None, [], val, [s for s in all_speakers if s not in val]))
     jobs = []
     for k, test, val, train_sp in groups:
-        for n, variant in enumerate(variants):
+        for n, (feature, variant) in enumerate(members_spec):
             name = f"fold {k}" if k is not None else "final"
+            # seeds count members within each feature, so an MFCC member trains exactly as it
+            # would in an MFCC-only ensemble
+            n_in_feature = sum(1 for f, _ in members_spec[:n] if f == feature)
             jobs.append({"tag": f"{name} m{n}", "fold": k, "test": test, "val": val, "train": train_sp,
-                         "variant": variant, "seed": args.seed * 1000 + (k if k is not None else 99) * 10 + n})
+                         "variant": variant, "feature": feature, "feat_dir": feat_dirs[feature],
+                         "seed": args.seed * 1000 + (k if k is not None else 99) * 10 + n_in_feature})
     for j in jobs:
-        j.update(feat_dir=feat_dir, args=vars(args), threads=args.threads)
+        j.update(args=vars(args), threads=args.threads)
     log(f"training {len(jobs)} models, {args.workers} at a time, {args.threads} torch thread(s) each")
     t_train = time.time()
     results = run_jobs(jobs, args.workers, os.path.join(out_dir, "jobs") if args.experiment else os.path.join(args.work, "jobs"))
@@ -522,7 +575,7 @@ def main():
         if k is None:
             continue
         members = [r for j, r in zip(jobs, results) if j["fold"] == k]
-        model = load_ensemble(members, args)
+        model = load_ensemble(members, args, input_feature, params)
         log(f"fold {k}: test {test}, val {val}, train {len(train_sp)} speakers, members {variants}", logfh)
         for r in members:
             logfh.write(r["log"])
@@ -543,9 +596,10 @@ def main():
         if len(members) > 1:
             for n, m in enumerate(model.members):
                 fm = figures(confusion(export.label[te], predict_clips(m, export, te).argmax(1)))
-                member_figs.append({"variant": members[n]["variant"], "accuracy": fm["accuracy"],
+                label = f"{members[n].get('feature', 'mfcc')}:{members[n]['variant']}"
+                member_figs.append({"variant": label, "accuracy": fm["accuracy"],
                                     "uar": fm["uar"], "macro_f1": fm["macro_f1"]})
-                log(f"fold {k} member {n} ({members[n]['variant']}) alone: accuracy {fm['accuracy']:.4f} "
+                log(f"fold {k} member {n} ({label}) alone: accuracy {fm['accuracy']:.4f} "
                     f"UAR {fm['uar']:.4f} macro-F1 {fm['macro_f1']:.4f}", logfh)
         cm = confusion(export.label[te], p_ort.argmax(1))
         fig = figures(cm)
@@ -573,7 +627,7 @@ def main():
         if k is not None:
             continue
         members = [r for j, r in zip(jobs, results) if j["fold"] is None]
-        model = load_ensemble(members, args)
+        model = load_ensemble(members, args, input_feature, params)
         info = {"best_epoch": [r["info"]["best_epoch"] for r in members],
                 "val_uar": [round(r["info"]["val_uar"], 4) for r in members]}
         if logfh:
@@ -593,14 +647,14 @@ def main():
         write_reference(onnx_path, export, os.path.join(REPO, "tests", "fixtures", "model", "reference.json"))
         log(f"final: {onnx_path} ({os.path.getsize(onnx_path)} bytes, {count_parameters(model)} parameters, "
             f"ops {ops}, torch-vs-ort max diff {worst:.2e})", logfh)
-        if args.fp16:
-            # The shipped model stores its weights as float16 (computed in float32): fp16.py
-            # converts it, checks agreement on every original clip and rewrites the sidecar's
-            # sha256 and the reference fixture. The CV fold models stay float32.
-            out = subprocess.run([sys.executable, os.path.join(HERE, "fp16.py"), "--features", feat_dir],
-                                 check=True, capture_output=True, text=True).stdout
+        if args.int8:
+            # The shipped model stores its weight matrices as int8 (computed in float32):
+            # quantize.py converts it, checks agreement on every original clip and rewrites the
+            # sidecar's sha256 and the reference fixture. The CV fold models stay float32.
+            out = subprocess.run([sys.executable, os.path.join(HERE, "quantize.py"), "--features",
+                                  feat_dirs[input_feature]], check=True, capture_output=True, text=True).stdout
             for line in out.strip().splitlines():
-                log("fp16: " + line, logfh)
+                log("int8: " + line, logfh)
     if logfh:
         log(f"total wall time {time.time() - t_start:.0f}s", logfh)
         logfh.close()

@@ -172,12 +172,12 @@ pub fn result_view(props: &ResultProps) -> Html {
             </div>
             <div class="features">
                 <figure class="card">
-                    <figcaption>{ "Log-mel spectrogram: loudness (dB) of each frequency band over time." }</figcaption>
+                    <figcaption>{ "Log-mel spectrogram: loudness (dB) of each of 64 frequency bands over time. This is what the model reads." }</figcaption>
                     <canvas ref={mel} class="plot feature-canvas" role="img"
                             aria-label="Log-mel spectrogram of the analysed audio, frequency in hertz against time"></canvas>
                 </figure>
                 <figure class="card">
-                    <figcaption>{ "MFCC: the 40 numbers per frame the model reads. Coefficient 0 (overall loudness) is clipped to the colour scale of the others." }</figcaption>
+                    <figcaption>{ "MFCC: 40 numbers per frame that summarise the spectrogram's shape; half of the model's networks work on these. Coefficient 0 (overall loudness) is clipped to the colour scale of the others." }</figcaption>
                     <canvas ref={mfcc} class="plot feature-canvas" role="img"
                             aria-label="MFCC heatmap: coefficient number against time"></canvas>
                 </figure>
