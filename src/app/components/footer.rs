@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use crate::app::state::ModelState;
+use crate::model::ModelInput;
 
 #[derive(Properties, PartialEq)]
 pub struct FooterProps {
@@ -14,9 +15,13 @@ pub fn footer(props: &FooterProps) -> Html {
     let model = match &props.model {
         ModelState::Ready(m) => {
             let i = m.info();
+            let reads = match m.input() {
+                ModelInput::LogMel => "small neural networks that read the log-mel spectrogram of the audio with silence removed (half of them through its MFCCs), averaged",
+                ModelInput::Mfcc => "small neural networks that read 40 MFCCs of the audio with silence removed",
+            };
             html! {
                 <p>
-                    { format!("Model: {} {} (trained {}), a small CNN on 40 MFCCs of the audio with silence removed. ", i.name, i.version, i.trained) }
+                    { format!("Model: {} {} (trained {}), {reads}. ", i.name, i.version, i.trained) }
                     { &i.licence }
                 </p>
             }
