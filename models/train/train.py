@@ -6,7 +6,7 @@ One command (from the repository root) does everything; see models/train/README.
     .venv/bin/python models/train/train.py
 
 Training features are exported by `target/release/ser export` (never computed in Python), so
-the model sees exactly the MFCCs the Rust core computes at inference time.
+the model sees exactly the log-mel and MFCC frames the Rust core computes at inference time.
 """
 
 import argparse
@@ -241,7 +241,10 @@ def parse_members(spec):
     for item in (v.strip() for v in spec.split(",")):
         if item:
             feature, _, variant = item.rpartition(":")
-            out.append((feature or "mfcc", variant))
+            feature = feature or "mfcc"
+            if feature not in ("mfcc", "logmel"):
+                raise SystemExit(f"--members: unknown feature '{feature}' (mfcc or logmel)")
+            out.append((feature, variant))
     return out
 
 
@@ -260,6 +263,7 @@ def load_ensemble(results, args, input_feature, params):
             m = FromLogMel(m, params["n_mels"], params["n_mfcc"])
         members.append(m)
     model = SerEnsemble(members) if len(members) > 1 else members[0]
+    model.input_feature = input_feature
     model.eval()
     return model
 
@@ -287,8 +291,7 @@ def export_onnx(model, path):
 
 def input_name(model):
     """The graph's input: "mfcc" [1, n_mfcc, T] or "log_mel" [1, n_mels, T]."""
-    m0 = model.members[0] if hasattr(model, "members") else model
-    return "log_mel" if isinstance(m0, FromLogMel) or m0.n_in != 40 else "mfcc"
+    return "log_mel" if model.input_feature == "logmel" else "mfcc"
 
 
 def tidy_graph(m):
@@ -374,7 +377,7 @@ def write_sidecar(path, onnx_path, model, export, args, cv_summary, extra=None):
         "name": "ser_cnn",
         "version": VERSION,
         "labels": LABELS,
-        "feature": "logmel" if input_name(model) == "log_mel" else "mfcc",
+        "feature": model.input_feature,
         "feature_params": export.params["feature_params"],
         "trim": True,
         "window_s": args.window / 100.0,
