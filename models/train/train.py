@@ -103,7 +103,7 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     tr = export.select(train_speakers)
     va = export.select(val_speakers, originals_only=True)
     mean, std = export.norm_stats(tr)
-    model = make_model(args, variant)
+    model = make_model(args, variant, export.n_features)
     model.set_norm(mean, std)
     share = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in args.corpus_share.split(",")}
     weights = sampling_weights(export.corpus[tr], export.label[tr], share)
@@ -122,7 +122,7 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     # averaged model is what gets validated, selected and exported.
     ema = None
     if args.ema > 0:
-        ema = make_model(args, variant)
+        ema = make_model(args, variant, export.n_features)
         ema.load_state_dict(model.state_dict())
         ema.eval()
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
@@ -183,7 +183,6 @@ def train_job(job):
     torch.set_num_threads(job["threads"])
     args = argparse.Namespace(**job["args"])
     export = Export(job["feat_dir"], mmap=True)
-    args.n_in = export.n_features
     with open(job["log_path"], "w") as logfh:
         model, info = train_model(export, job["train"], job["val"], args, job["seed"], logfh, job["tag"],
                                   job["variant"])
@@ -226,13 +225,13 @@ def run_jobs(jobs, workers, work):
     return results
 
 
-def make_model(args, variant):
+def make_model(args, variant, n_in):
     """variant 'plain': global normalisation only; 'cmn': also cepstral mean normalisation;
     'cmvn': also the clip's own variance divided out."""
     assert variant in ("plain", "cmn", "cmvn"), variant
     return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
                   cmn=variant == "cmn", cvn=variant == "cmvn", stride1=args.stride1,
-                  stats_pool=args.pool == "stats", n_in=args.n_in)
+                  stats_pool=args.pool == "stats", n_in=n_in)
 
 
 def parse_members(spec):
@@ -254,8 +253,7 @@ def load_ensemble(results, args, input_feature, params):
     members = []
     for res in results:
         feature = res.get("feature", "mfcc")
-        args.n_in = params["n_mfcc"] if feature == "mfcc" else params["n_mels"]
-        m = make_model(args, res["variant"])
+        m = make_model(args, res["variant"], params["n_mfcc"] if feature == "mfcc" else params["n_mels"])
         m.load_state_dict(res["state"])
         m.eval()
         if feature != input_feature:

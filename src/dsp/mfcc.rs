@@ -131,11 +131,16 @@ impl LogMelToMfcc {
 
     /// Floors a log-mel row at `peak_db - db_top_db` (in place) and writes its MFCCs.
     pub fn apply(&self, log_mel_row: &mut [f32], peak_db: f32, mfcc: &mut [f32]) {
+        self.floor(log_mel_row, peak_db);
+        self.dct.apply_into(log_mel_row, mfcc);
+    }
+
+    /// Only the floor, for a caller that needs the floored log-mel row and not its MFCCs.
+    pub fn floor(&self, log_mel_row: &mut [f32], peak_db: f32) {
         let floor = peak_db - self.db_top_db;
         for v in log_mel_row.iter_mut() {
             *v = v.max(floor);
         }
-        self.dct.apply_into(log_mel_row, mfcc);
     }
 }
 

@@ -20,7 +20,7 @@ use crate::dsp::trim::{kept_intervals_from_power, mean_square};
 use crate::dsp::{Interval, LogMelStream, LogMelToMfcc};
 use crate::error::{Result, SerError};
 use crate::model::report::mean_prediction;
-use crate::model::{window_starts, EmotionModel, Report, Segment};
+use crate::model::{window_starts, EmotionModel, ModelInput, Report, Segment};
 
 /// The longest recording analysed by streaming.
 pub const MAX_STREAM_SECONDS: f64 = 12.0 * 3600.0;
@@ -141,7 +141,11 @@ pub fn analyse_long(
     let mut row_buf = vec![0.0f32; options.params.n_mels];
     let mut on_row = |windows: &mut WindowRunner, row: &[f32]| {
         row_buf.copy_from_slice(row);
-        to_mfcc.apply(&mut row_buf, peak_db, &mut mfcc);
+        // The DCT only when the model reads MFCCs.
+        match model.input() {
+            ModelInput::Mfcc => to_mfcc.apply(&mut row_buf, peak_db, &mut mfcc),
+            ModelInput::LogMel => to_mfcc.floor(&mut row_buf, peak_db),
+        }
         windows.add_frame(model.input().pick(&row_buf, &mfcc));
     };
     let mut selector = KeptSamples::new(&kept);
