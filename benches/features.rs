@@ -15,16 +15,19 @@
 //!   span, as `analyse_16k` does.
 //! - `pipeline/analyse_bytes`: the whole pipeline from the FLAC bytes (decode, 16 kHz, trim,
 //!   features), for context.
+// Native only (criterion); on wasm32 this target is empty.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ser::audio::{decode_bytes, resample, DecodeLimits};
-use ser::dsp::trim::kept_intervals;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ser::audio::{DecodeLimits, decode_bytes, resample};
+use ser::dsp::kept_intervals;
 use ser::dsp::{FeatureExtractor, FeatureParams, Features, SilenceParams};
-use ser::{analyse_bytes, PipelineOptions};
+use ser::{PipelineOptions, analyse_bytes};
 
 const CLIP: &str = "tests/fixtures/librosa/ravdess_01_angry.flac";
 

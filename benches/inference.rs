@@ -1,7 +1,10 @@
 //! tract inference on the shipped model, for comparison with onnxruntime
 //! (scripts/bench_inference.sh runs both in the same run and prints the ratio).
+// Native only (criterion); on wasm32 this target is empty.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use ser::model::EmotionModel;
 
 fn inference(c: &mut Criterion) {

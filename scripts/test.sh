@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: native unit/integration/property tests (librosa parity, decoding, resampling,
-# model vs onnxruntime, eval reproduction), the core in wasm32 under headless Chromium, and the
-# web app end to end with Playwright. Installs whatever is missing first.
+# Runs every check and test: rustfmt and clippy (native and wasm32), native unit/integration/
+# property tests and doctests (librosa parity, decoding, resampling, model vs onnxruntime, eval
+# reproduction), the core in wasm32 under headless Chromium, and the web app end to end with
+# Playwright. Installs whatever is missing first.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -10,7 +11,14 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "setup"
 scripts/setup.sh
 
-step "native tests (release)"
+step "format (cargo fmt --check)"
+cargo fmt --check
+
+step "lints (clippy, native and wasm32, warnings are errors)"
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+step "native tests and doctests (release)"
 cargo test --release --locked
 
 step "core in wasm32, headless Chromium (wasm-bindgen-test)"

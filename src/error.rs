@@ -21,17 +21,23 @@ pub enum SerError {
     TooManyChannels(usize, usize),
     #[error("The audio contains invalid samples (NaN or infinity).")]
     InvalidSamples,
-    #[error("The audio contains samples far outside the range of sound (up to {0:.1e}, where full scale is 1); it is probably not a recording.")]
+    #[error(
+        "The audio contains samples far outside the range of sound (up to {0:.1e}, where full scale is 1); it is probably not a recording."
+    )]
     SamplesOutOfRange(f32),
     #[error("The recording is silent: no speech found.")]
     Silent,
     #[error("The recording is too short: {got:.2} s, need at least {need:.1} s.")]
     TooShort { got: f64, need: f64 },
-    #[error("There is too little sound in the recording: {got:.2} s after removing silence, need at least {need:.1} s.")]
+    #[error(
+        "There is too little sound in the recording: {got:.2} s after removing silence, need at least {need:.1} s."
+    )]
     TooLittleSpeech { got: f64, need: f64 },
     #[error("The recording is too long: {got:.0} s, the limit is {limit:.0} s.")]
     TooLong { got: f64, limit: f64 },
-    #[error("The file is too large to open here: {got_mb:.0} MB, the limit is {limit_mb:.0} MB; the ser command-line tool reads longer recordings.")]
+    #[error(
+        "The file is too large to open here: {got_mb:.0} MB, the limit is {limit_mb:.0} MB; the ser command-line tool reads longer recordings."
+    )]
     FileTooLarge { got_mb: f64, limit_mb: f64 },
     #[error("The model does not match this program's features: {0}.")]
     ModelMismatch(String),

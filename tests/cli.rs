@@ -1,5 +1,6 @@
 //! The `ser` binary as a user runs it: help text, the JSON of `ser features`, and how bad
 //! files are reported alongside good ones.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -106,8 +107,19 @@ fn features_help_lists_every_option() {
 fn features_prints_one_json_object_with_the_parameters_and_mfccs() {
     let v = features(&librosa_fixture("ravdess_01_angry.flac"), &[]);
     for key in [
-        "file", "sample_rate", "n_fft", "hop_length", "win_length", "n_mels", "n_mfcc", "fmin", "fmax", "top_db",
-        "kept", "duration_s", "mfcc",
+        "file",
+        "sample_rate",
+        "n_fft",
+        "hop_length",
+        "win_length",
+        "n_mels",
+        "n_mfcc",
+        "fmin",
+        "fmax",
+        "top_db",
+        "kept",
+        "duration_s",
+        "mfcc",
     ] {
         assert!(v.get(key).is_some(), "no {key:?} in {:.300}", v.to_string());
     }
@@ -203,15 +215,7 @@ fn bad_files_get_one_line_each_and_the_good_one_still_runs() {
     let good = librosa_fixture("tess_yaf_happy.flac");
 
     let bad = [&text_file, &empty, &missing, &folder];
-    let out = ser()
-        .arg("features")
-        .arg(&text_file)
-        .arg(&good)
-        .arg(&empty)
-        .arg(&missing)
-        .arg(&folder)
-        .output()
-        .unwrap();
+    let out = ser().arg("features").arg(&text_file).arg(&good).arg(&empty).arg(&missing).arg(&folder).output().unwrap();
     assert!(!out.status.success(), "a bad file must make the exit status non-zero");
     assert_ne!(out.status.code(), Some(0));
 
@@ -239,7 +243,12 @@ fn a_silent_or_too_short_file_is_explained() {
     let dir = tmp_dir("silent_short");
     let write = |name: &str, samples: &[i16]| {
         let path = dir.join(name);
-        let spec = hound::WavSpec { channels: 1, sample_rate: 16_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
         let mut w = hound::WavWriter::create(&path, spec).unwrap();
         samples.iter().for_each(|&s| w.write_sample(s).unwrap());
         w.finalize().unwrap();

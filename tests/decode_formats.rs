@@ -3,14 +3,15 @@
 //!
 //! WAV inputs are written here with hound (or by hand for 64-bit float); FLAC, MP3 and
 //! OGG/Vorbis come from tests/fixtures/formats/ (see its README and make_format_fixtures.py).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use realfft::RealFftPlanner;
-use ser::audio::{decode_bytes, DecodeLimits, DecodedAudio};
-use ser::{analyse_bytes, PipelineOptions, SerError};
+use ser::audio::{DecodeLimits, DecodedAudio, decode_bytes};
+use ser::{PipelineOptions, SerError, analyse_bytes};
 
 mod common;
 use common::noise_bytes;
@@ -32,9 +33,7 @@ fn fixture_bytes(name: &str) -> Vec<u8> {
 
 /// `amp * sin(2π f n / sr)` for `n` in `0..len`.
 fn sine(freq: f64, sr: u32, len: usize, amp: f64) -> Vec<f64> {
-    (0..len)
-        .map(|n| amp * (2.0 * std::f64::consts::PI * freq * n as f64 / sr as f64).sin())
-        .collect()
+    (0..len).map(|n| amp * (2.0 * std::f64::consts::PI * freq * n as f64 / sr as f64).sin()).collect()
 }
 
 /// The frequency of the strongest bin of a Hann-windowed spectrum (DC and the first bins
@@ -82,9 +81,7 @@ fn hound_wav(spec: hound::WavSpec, frames: &[Vec<f64>]) -> Vec<u8> {
                     (hound::SampleFormat::Int, 8) => w.write_sample((v * 127.0).round() as i8).unwrap(),
                     (hound::SampleFormat::Int, 16) => w.write_sample((v * 32767.0).round() as i16).unwrap(),
                     (hound::SampleFormat::Int, 24) => w.write_sample((v * 8_388_607.0).round() as i32).unwrap(),
-                    (hound::SampleFormat::Int, 32) => {
-                        w.write_sample((v * 2_147_483_647.0).round() as i32).unwrap()
-                    }
+                    (hound::SampleFormat::Int, 32) => w.write_sample((v * 2_147_483_647.0).round() as i32).unwrap(),
                     other => panic!("unsupported spec {other:?}"),
                 }
             }
@@ -137,12 +134,7 @@ fn check_mono_wav(bytes: &[u8], sr: u32, expected: &[f64], tolerance: f64, freq:
     assert_eq!(audio.channels, 1, "{what}");
     assert_eq!(audio.samples.len(), expected.len(), "{what}");
     assert!((audio.duration_s() - expected.len() as f64 / sr as f64).abs() < 1e-9, "{what}");
-    let worst = audio
-        .samples
-        .iter()
-        .zip(expected)
-        .map(|(&a, &b)| (a as f64 - b).abs())
-        .fold(0.0, f64::max);
+    let worst = audio.samples.iter().zip(expected).map(|(&a, &b)| (a as f64 - b).abs()).fold(0.0, f64::max);
     assert!(worst <= tolerance, "{what}: a sample differs by {worst} (tolerance {tolerance})");
     assert_tone(&audio.samples, sr, freq, what);
 
@@ -215,10 +207,7 @@ fn check_downmix(bytes: &[u8], frames: &[Vec<f64>], sr: u32, tolerance: f64, wha
     assert_eq!(audio.samples.len(), frames.len(), "{what}");
     for (i, (got, frame)) in audio.samples.iter().zip(frames).enumerate() {
         let mean = frame.iter().sum::<f64>() / frame.len() as f64;
-        assert!(
-            (*got as f64 - mean).abs() <= tolerance,
-            "{what}: frame {i}: mono {got}, channel mean {mean}"
-        );
+        assert!((*got as f64 - mean).abs() <= tolerance, "{what}: frame {i}: mono {got}, channel mean {mean}");
     }
 }
 
@@ -250,9 +239,8 @@ fn six_channels_are_mixed_to_the_channel_mean() {
     check_downmix(&hound_wav(float_spec(6, sr), &frames), &frames, sr, 1e-6, "5.1 float");
     check_downmix(&hound_wav(int_spec(6, sr, 24), &frames), &frames, sr, 1e-6, "5.1 24-bit");
     // One loud channel among six silent ones comes out at a sixth of its level.
-    let only_first: Vec<Vec<f64>> = (0..len)
-        .map(|i| (0..6).map(|c| if c == 0 { channels[5][i] } else { 0.0 }).collect())
-        .collect();
+    let only_first: Vec<Vec<f64>> =
+        (0..len).map(|i| (0..6).map(|c| if c == 0 { channels[5][i] } else { 0.0 }).collect()).collect();
     check_downmix(&hound_wav(float_spec(6, sr), &only_first), &only_first, sr, 1e-6, "5.1, one channel");
 }
 
@@ -409,7 +397,6 @@ fn empty_input_is_empty() {
     assert_eq!(b, SerError::Empty);
     assert_eq!(a.to_string(), "The file is empty.");
 }
-
 
 #[test]
 fn random_bytes_are_not_audio() {

@@ -1,6 +1,7 @@
 //! `ser eval` on one cross-validation fold's test actors reproduces the figure the trainer
 //! recorded for that fold's model (models/cv/fold1.json), within one percentage point.
 //! Needs ../shared/data beside the repo; without it the test says so and skips.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
 use std::process::Command;

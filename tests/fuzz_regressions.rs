@@ -2,12 +2,13 @@
 //! tests: every `*.bin` file in tests/fixtures/fuzz/ goes through `analyse_bytes` with the
 //! default options and must come back as `Ok` or as an error whose message is one sentence
 //! (non-empty, ending in '.'), without panicking and within a minute.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ser::{analyse_bytes, PipelineOptions};
+use ser::{PipelineOptions, analyse_bytes};
 
 /// Generous: the slowest input takes well under a second in a release build.
 const TIME_LIMIT: Duration = Duration::from_secs(60);

@@ -1,19 +1,14 @@
 //! The features equal librosa's, checked against fixtures written by tests/librosa_reference.py.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
 
-use ser::audio::{decode_bytes, DecodeLimits};
-use ser::dsp::trim::{split, trim};
+use ser::audio::{DecodeLimits, decode_bytes};
 use ser::dsp::{FeatureExtractor, FeatureParams, SilenceParams};
+use ser::dsp::{split, trim};
 
-const CLIPS: [&str; 6] = [
-    "ravdess_01_angry",
-    "ravdess_02_sad",
-    "tess_yaf_happy",
-    "tone_440",
-    "white_noise",
-    "silence_both_ends",
-];
+const CLIPS: [&str; 6] =
+    ["ravdess_01_angry", "ravdess_02_sad", "tess_yaf_happy", "tone_440", "white_noise", "silence_both_ends"];
 
 struct Reference {
     samples: Vec<f32>,

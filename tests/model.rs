@@ -1,9 +1,10 @@
 //! The shipped model under tract: equal to onnxruntime, refuses mismatched descriptions,
 //! and the report's timeline covers long clips.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
 
-use ser::model::{sha256_hex, EmotionModel, ModelInfo, Report};
+use ser::model::{EmotionModel, ModelInfo, Report, sha256_hex};
 use ser::{PipelineOptions, SerError};
 
 fn root() -> PathBuf {
@@ -30,19 +31,12 @@ fn tract_equals_onnxruntime_on_reference_inputs() {
     for case in cases {
         let rows = case["frames"].as_array().unwrap();
         assert_eq!(rows[0].as_array().unwrap().len(), model.input_rows(), "a frame has the model's input width");
-        let frames: Vec<f32> = rows
-            .iter()
-            .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32))
-            .collect();
+        let frames: Vec<f32> =
+            rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32)).collect();
         let got = model.run(&frames, rows.len()).unwrap();
         let want: Vec<f64> = case["probabilities"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         assert_eq!(got.probabilities.len(), want.len());
-        let worst = got
-            .probabilities
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (*a as f64 - b).abs())
-            .fold(0.0, f64::max);
+        let worst = got.probabilities.iter().zip(&want).map(|(a, b)| (*a as f64 - b).abs()).fold(0.0, f64::max);
         eprintln!("{}: T = {}, max |tract - onnxruntime| = {worst:.2e}", case["name"], rows.len());
         assert!(worst <= 1e-4, "{}: differs by {worst}", case["name"]);
     }
@@ -118,7 +112,8 @@ fn probabilities_sum_to_one_and_long_clips_get_a_timeline() {
 fn silence_and_dc_offset_are_no_speech_not_a_prediction() {
     let options = PipelineOptions::default();
     for (what, signal) in [("all zeros", vec![0.0f32; 32_000]), ("DC offset only", vec![0.25f32; 32_000])] {
-        let err = ser::analyse_samples(&signal, 16_000, &options).err().unwrap_or_else(|| panic!("{what} was analysed"));
+        let err =
+            ser::analyse_samples(&signal, 16_000, &options).err().unwrap_or_else(|| panic!("{what} was analysed"));
         assert_eq!(err, SerError::Silent, "{what}");
         assert_eq!(err.to_string(), "The recording is silent: no speech found.");
     }

@@ -4,11 +4,12 @@
 //! Trimming is checked against an independent, naive frame-power computation written here
 //! from librosa's definition (centred frames, zero padding, mean square over frame_length,
 //! dB relative to the loudest frame with amin = 1e-10).
+#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use ser::dsp::stft::PowerStft;
-use ser::dsp::trim::{kept_intervals, split, trim};
+use ser::dsp::PowerStft;
 use ser::dsp::{FeatureExtractor, FeatureParams, Interval, SilenceParams};
+use ser::dsp::{kept_intervals, split, trim};
 
 fn silence() -> SilenceParams {
     let p = FeatureParams::default();
@@ -53,7 +54,10 @@ fn render(segments: &[Segment]) -> Vec<f32> {
             Segment::Loud(n, amp, f0) => out.extend((0..n).map(|i| {
                 let t = i as f32 / 16_000.0;
                 let env = (std::f32::consts::PI * i as f32 / n as f32).sin();
-                amp * env * (0..4).map(|k| (2.0 * std::f32::consts::PI * f0 * (k + 1) as f32 * t).sin() / (k + 1) as f32).sum::<f32>()
+                amp * env
+                    * (0..4)
+                        .map(|k| (2.0 * std::f32::consts::PI * f0 * (k + 1) as f32 * t).sin() / (k + 1) as f32)
+                        .sum::<f32>()
             })),
         }
     }
@@ -66,7 +70,11 @@ fn signal() -> impl Strategy<Value = Vec<f32>> {
 
 /// Signals with at least one burst, so they are never entirely silent.
 fn loud_signal() -> impl Strategy<Value = Vec<f32>> {
-    (prop::collection::vec(segment(), 0..4), (256usize..5000, 0.05f32..1.0, 80f32..1000.0), prop::collection::vec(segment(), 0..4))
+    (
+        prop::collection::vec(segment(), 0..4),
+        (256usize..5000, 0.05f32..1.0, 80f32..1000.0),
+        prop::collection::vec(segment(), 0..4),
+    )
         .prop_map(|(a, (n, amp, f), b)| {
             let mut all = a;
             all.push(Segment::Loud(n, amp, f));
@@ -97,7 +105,7 @@ fn reference_frame_db(x: &[f32], p: &SilenceParams) -> Vec<f64> {
 }
 
 fn on_grid(pos: usize, len: usize) -> bool {
-    pos % HOP == 0 || pos == len
+    pos.is_multiple_of(HOP) || pos == len
 }
 
 proptest! {

@@ -1,18 +1,17 @@
 //! Resampling to the 16 kHz analysis rate: the right frequency, length, timing and level, and
 //! no aliasing from content above the new Nyquist frequency.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::f64::consts::PI;
 
 use realfft::RealFftPlanner;
 use ser::audio::resample;
-use ser::{analyse_samples, PipelineOptions, SerError};
+use ser::{PipelineOptions, SerError, analyse_samples};
 
 const OUT_RATE: u32 = 16_000;
 
 fn sine_at(freq: f64, sr: u32, len: usize, amp: f64, phase: f64) -> Vec<f32> {
-    (0..len)
-        .map(|n| (amp * (2.0 * PI * freq * n as f64 / sr as f64 + phase).sin()) as f32)
-        .collect()
+    (0..len).map(|n| (amp * (2.0 * PI * freq * n as f64 / sr as f64 + phase).sin()) as f32).collect()
 }
 
 fn sine(freq: f64, sr: u32, seconds: f64, amp: f64) -> Vec<f32> {
@@ -161,10 +160,8 @@ fn a_tone_just_below_8khz_creates_nothing_else_in_band() {
         .filter(|(k, _)| k.abs_diff(tone_bin) > guard)
         .map(|(k, &v)| (k, v))
         .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
-    let tone = p[tone_bin.saturating_sub(guard)..=(tone_bin + guard).min(p.len() - 1)]
-        .iter()
-        .cloned()
-        .fold(0.0, f64::max);
+    let tone =
+        p[tone_bin.saturating_sub(guard)..=(tone_bin + guard).min(p.len() - 1)].iter().cloned().fold(0.0, f64::max);
     eprintln!(
         "7.9 kHz: tone at {:.1} dB re input, strongest other component {:.1} dB re input at {:.0} Hz",
         db(tone) - input_db,

@@ -2,12 +2,13 @@
 //! resampler, the framer, the log-mel stream and the silence detector gives exactly what the
 //! same audio gives in one piece. This is what lets an hour-long file be analysed from disk in
 //! bounded memory with the arithmetic of a short clip.
+#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use ser::audio::MonoResampler;
-use ser::dsp::frames::CentredFrames;
-use ser::dsp::trim::{frame_power, kept_intervals, kept_intervals_from_power, mean_square};
+use ser::dsp::CentredFrames;
 use ser::dsp::{FeatureExtractor, FeatureParams, LogMelStream, SilenceParams};
+use ser::dsp::{frame_power, kept_intervals, kept_intervals_from_power, mean_square};
 
 /// Splits `x` at the given (sorted, deduplicated) cut points.
 fn blocks<'a>(x: &'a [f32], cuts: &[usize]) -> Vec<&'a [f32]> {
@@ -132,8 +133,8 @@ proptest! {
 /// what the one-call path gives, and the same refusals.
 #[test]
 fn resampling_in_steps_equals_the_one_call_path() {
-    use ser::pipeline::{to_analysis_rate, Resampling};
-    use ser::{PipelineOptions, SerError};
+    use ser::pipeline::{Resampling, to_analysis_rate};
+    use ser::{PipelineOptions, SerError, Stepwise};
     let options = PipelineOptions::default();
     let x: Vec<f32> = (0..100_000).map(|n| 0.4 * (n as f32 * 0.031).sin() * (n as f32 * 0.0007).sin()).collect();
     let whole = to_analysis_rate(&x, 44_100, &options).unwrap();

@@ -35,7 +35,8 @@ fn trim_and_errors_in_the_browser() {
     let err = ser::analyse_bytes(b"definitely not audio", &ser::PipelineOptions::default()).unwrap_err();
     assert_eq!(err, ser::SerError::NotAudio);
     // 48 kHz input goes through the resampler in wasm too.
-    let tone: Vec<f32> = (0..48_000).map(|i| (i as f32 * 2.0 * std::f32::consts::PI * 440.0 / 48_000.0).sin() * 0.5).collect();
+    let tone: Vec<f32> =
+        (0..48_000).map(|i| (i as f32 * 2.0 * std::f32::consts::PI * 440.0 / 48_000.0).sin() * 0.5).collect();
     let a = ser::analyse_samples(&tone, 48_000, &ser::PipelineOptions::default()).unwrap();
     assert!((a.signal.len() as i64 - 16_000).abs() <= 2, "{}", a.signal.len());
 }

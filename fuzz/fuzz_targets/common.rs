@@ -3,9 +3,9 @@
 
 #![allow(dead_code)]
 
-use ser::pipeline::{Analysis, PipelineOptions};
 use ser::SerError;
 use ser::audio::DecodeLimits;
+use ser::pipeline::{Analysis, PipelineOptions};
 
 /// The decode limit used while fuzzing: long enough for any input under `-max_len`, short
 /// enough that a header claiming hours of audio is refused quickly.

@@ -2,7 +2,7 @@
 //! `ser::audio::decode_bytes` on arbitrary bytes: symphonia's probe, demuxers and codecs.
 
 use libfuzzer_sys::fuzz_target;
-use ser::audio::decode::{MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
+use ser::audio::{MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
 
 mod common;
 

@@ -13,7 +13,7 @@ static MODEL: OnceLock<EmotionModel> = OnceLock::new();
 
 fn model() -> &'static EmotionModel {
     MODEL.get_or_init(|| {
-        EmotionModel::from_bytes(ser::cli::predict::EMBEDDED_ONNX, ser::cli::predict::EMBEDDED_SIDECAR)
+        EmotionModel::from_bytes(ser::model::EMBEDDED_ONNX, ser::model::EMBEDDED_SIDECAR)
             .expect("the shipped model loads")
     })
 }

@@ -80,11 +80,7 @@ impl<'s> MonoDecoder<'s> {
             .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
             .map_err(map_probe_error)?;
         let track = format.default_track(TrackType::Audio).ok_or(SerError::NoAudio)?;
-        let params = track
-            .codec_params
-            .as_ref()
-            .and_then(|p| p.audio())
-            .ok_or(SerError::NoAudio)?;
+        let params = track.codec_params.as_ref().and_then(|p| p.audio()).ok_or(SerError::NoAudio)?;
         if let Some(rate) = params.sample_rate {
             check_rate(rate)?;
         }
@@ -194,11 +190,7 @@ impl<'s> MonoDecoder<'s> {
             buf.copy_to_slice_interleaved(&mut self.interleaved[..]);
             self.block.clear();
             let scale = 1.0 / channels as f32;
-            self.block.extend(
-                self.interleaved
-                    .chunks_exact(channels)
-                    .map(|frame| frame.iter().sum::<f32>() * scale),
-            );
+            self.block.extend(self.interleaved.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));
             self.decoded_blocks += 1;
             self.frames_decoded += frames as u64;
             return Ok(Some((&self.block, rate)));
@@ -264,9 +256,5 @@ pub fn decode_source<'s>(source: Box<dyn MediaSource + 's>, limits: &DecodeLimit
     if samples.is_empty() {
         return Err(SerError::NoAudio);
     }
-    Ok(DecodedAudio {
-        samples,
-        sample_rate: decoder.sample_rate(),
-        channels: decoder.channels(),
-    })
+    Ok(DecodedAudio { samples, sample_rate: decoder.sample_rate(), channels: decoder.channels() })
 }

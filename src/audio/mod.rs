@@ -1,12 +1,17 @@
 //! Getting audio in: decoding any supported container to mono, and resampling to 16 kHz.
 
-pub mod decode;
-pub mod resample;
-
-pub use decode::{decode_bytes, decode_source, DecodeLimits, DecodedAudio, MonoDecoder};
-pub use resample::{resample, MonoResampler};
-/// Anything audio can be read from: a file, or bytes in memory (`std::io::Cursor`).
-pub use symphonia::core::io::MediaSource;
+pub(crate) mod decode;
+pub(crate) mod resample;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub mod augment;
+mod augment;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use augment::Augmentation;
+pub use decode::{
+    DecodeLimits, DecodedAudio, MAX_CHANNELS, MAX_SAMPLE_MAGNITUDE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, MonoDecoder,
+    check_samples, decode_bytes, decode_source,
+};
+pub use resample::{MonoResampler, resample};
+/// Anything audio can be read from: a file, or bytes in memory (`std::io::Cursor`).
+pub use symphonia::core::io::MediaSource;

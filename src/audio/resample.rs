@@ -172,8 +172,10 @@ impl MonoResampler {
         }
         let input = InterleavedSlice::new(&self.pending[..], 1, available).map_err(resampling_failed)?;
         let frames_out = self.chunk_out.len();
-        let mut output = InterleavedSlice::new_mut(&mut self.chunk_out[..], 1, frames_out).map_err(resampling_failed)?;
-        let (consumed, produced) = fft.process_into_buffer(&input, &mut output, Some(&indexing)).map_err(resampling_failed)?;
+        let mut output =
+            InterleavedSlice::new_mut(&mut self.chunk_out[..], 1, frames_out).map_err(resampling_failed)?;
+        let (consumed, produced) =
+            fft.process_into_buffer(&input, &mut output, Some(&indexing)).map_err(resampling_failed)?;
         let skip = self.delay_left.min(produced);
         self.delay_left -= skip;
         let mut ready = &self.chunk_out[skip..produced];

@@ -17,7 +17,7 @@ pub struct CentredFrames {
 
 impl CentredFrames {
     pub fn new(frame_length: usize, hop: usize) -> Self {
-        assert!(frame_length >= 2 && frame_length % 2 == 0 && hop > 0, "frames need an even length and a hop");
+        assert!(frame_length >= 2 && frame_length.is_multiple_of(2) && hop > 0, "frames need an even length and a hop");
         let half = frame_length / 2;
         Self { frame_length, hop, buffer: vec![0.0; half], origin: -(half as isize), next_frame: 0, pushed: 0 }
     }

@@ -11,19 +11,11 @@ fn log_step() -> f64 {
 }
 
 pub fn hz_to_mel(hz: f64) -> f64 {
-    if hz >= MIN_LOG_HZ {
-        MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / log_step()
-    } else {
-        hz / F_SP
-    }
+    if hz >= MIN_LOG_HZ { MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / log_step() } else { hz / F_SP }
 }
 
 pub fn mel_to_hz(mel: f64) -> f64 {
-    if mel >= MIN_LOG_MEL {
-        MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp()
-    } else {
-        F_SP * mel
-    }
+    if mel >= MIN_LOG_MEL { MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp() } else { F_SP * mel }
 }
 
 /// Centre frequencies (Hz) of `n` points evenly spaced on the mel scale, like
@@ -51,9 +43,7 @@ pub struct MelFilterbank {
 impl MelFilterbank {
     pub fn new(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, fmax: f64) -> Self {
         let n_bins = n_fft / 2 + 1;
-        let fft_freqs: Vec<f64> = (0..n_bins)
-            .map(|k| k as f64 * sample_rate as f64 / n_fft as f64)
-            .collect();
+        let fft_freqs: Vec<f64> = (0..n_bins).map(|k| k as f64 * sample_rate as f64 / n_fft as f64).collect();
         let mel_f = mel_frequencies(n_mels + 2, fmin, fmax);
         let filters = (0..n_mels)
             .map(|i| {
@@ -71,10 +61,7 @@ impl MelFilterbank {
                     .collect();
                 let first = dense.iter().position(|&w| w > 0.0).unwrap_or(0);
                 let last = dense.iter().rposition(|&w| w > 0.0).map_or(first, |l| l + 1);
-                Filter {
-                    first_bin: first,
-                    weights: dense[first..last.max(first)].to_vec(),
-                }
+                Filter { first_bin: first, weights: dense[first..last.max(first)].to_vec() }
             })
             .collect();
         Self { filters, n_bins }

@@ -32,7 +32,7 @@ pub struct PowerStft {
 
 impl PowerStft {
     pub fn new(n_fft: usize, hop_length: usize, win_length: usize) -> Self {
-        assert!(n_fft >= 2 && n_fft % 2 == 0, "n_fft must be even");
+        assert!(n_fft >= 2 && n_fft.is_multiple_of(2), "n_fft must be even");
         assert!(win_length <= n_fft && win_length > 0 && hop_length > 0);
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
         let spectrum = fft.make_output_vec();
@@ -65,9 +65,7 @@ impl PowerStft {
         for ((slot, s), w) in self.frame.iter_mut().zip(frame).zip(&self.window) {
             *slot = s * w;
         }
-        let _ = self
-            .fft
-            .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch);
+        let _ = self.fft.process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch);
         for (o, c) in out.iter_mut().zip(&self.spectrum) {
             *o = c.re * c.re + c.im * c.im;
         }

@@ -106,7 +106,12 @@ pub fn kept_intervals(signal: &[f32], p: &SilenceParams, max_pause: Option<usize
 
 /// [`kept_intervals`] from the [`frame_power`] of a signal of `n_samples` samples, for audio
 /// streamed past once and not held in memory.
-pub fn kept_intervals_from_power(power: &[f64], n_samples: usize, p: &SilenceParams, max_pause: Option<usize>) -> Vec<Interval> {
+pub fn kept_intervals_from_power(
+    power: &[f64],
+    n_samples: usize,
+    p: &SilenceParams,
+    max_pause: Option<usize>,
+) -> Vec<Interval> {
     let frames = non_silent(power, p.top_db);
     let Some(max_pause) = max_pause else {
         return trim_frames(&frames, n_samples, p.hop_length).into_iter().filter(|i| !i.is_empty()).collect();

@@ -4,10 +4,15 @@
 //! was trained on. Loading refuses a model whose parameters differ from the ones this crate
 //! computes, or whose bytes do not match the sidecar's sha256.
 
-pub mod metrics;
-pub mod report;
+#[cfg(not(target_arch = "wasm32"))]
+mod embedded;
+mod metrics;
+pub(crate) mod report;
 
-pub use report::{window_starts, Report, Segment, WHOLE_CLIP_MAX_S};
+#[cfg(not(target_arch = "wasm32"))]
+pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
+pub use metrics::{ClassScore, Metrics, score};
+pub use report::{Report, Reporting, Segment, WHOLE_CLIP_MAX_S, window_starts};
 
 use std::sync::Arc;
 
@@ -51,6 +56,13 @@ pub enum ModelInput {
     /// `n_mels` log-mel bands in dB, floored at `db_top_db` below the clip's peak (the rows the
     /// MFCCs are the DCT of).
     LogMel,
+}
+
+impl ModelInfo {
+    /// What the model takes per frame, if the sidecar names a feature this crate computes.
+    pub fn input(&self) -> Option<ModelInput> {
+        ModelInput::from_feature(&self.feature)
+    }
 }
 
 impl ModelInput {
@@ -236,13 +248,9 @@ impl EmotionModel {
         }
         // The graph takes [batch, row, frame].
         let input = tract_ndarray::Array3::from_shape_fn((1, rows, n_frames), |(_, c, t)| frames[t * rows + c]);
-        let outputs = self
-            .plan
-            .run(tvec!(Tensor::from(input).into()))
-            .map_err(|e| SerError::Inference(e.to_string()))?;
-        let view = outputs[0]
-            .to_plain_array_view::<f32>()
-            .map_err(|e| SerError::Inference(e.to_string()))?;
+        let outputs =
+            self.plan.run(tvec!(Tensor::from(input).into())).map_err(|e| SerError::Inference(e.to_string()))?;
+        let view = outputs[0].to_plain_array_view::<f32>().map_err(|e| SerError::Inference(e.to_string()))?;
         let probabilities: Vec<f32> = view.iter().copied().collect();
         if probabilities.iter().any(|p| !p.is_finite()) {
             return Err(SerError::Inference("the model produced invalid numbers".into()));

@@ -1,12 +1,13 @@
 //! What the page and the CLI show and export for one recording: the whole-clip prediction,
 //! the kept intervals and, for long clips, a timeline of windowed predictions.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{EmotionModel, Prediction};
 use crate::dsp::Interval;
 use crate::error::Result;
 use crate::pipeline::Analysis;
+use crate::stepwise::Stepwise;
 
 /// One timeline window, in seconds of the original recording.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +31,13 @@ pub struct Report {
 impl Segment {
     /// The window of frames starting at `start` in the features of the joined `kept` audio,
     /// placed in seconds of the original recording.
-    pub fn of_window(model: &EmotionModel, kept: &[Interval], sample_rate: u32, start: usize, prediction: Prediction) -> Self {
+    pub fn of_window(
+        model: &EmotionModel,
+        kept: &[Interval],
+        sample_rate: u32,
+        start: usize,
+        prediction: Prediction,
+    ) -> Self {
         let hop_samples = model.info().feature_params.hop_length;
         let window = model.window_frames();
         let joined_len: usize = kept.iter().map(Interval::len).sum();
@@ -84,15 +91,49 @@ pub fn window_starts(n_frames: usize, window: usize, hop: usize) -> Vec<usize> {
     starts
 }
 
+/// [`Report::new`] in steps of a few model windows, for a caller that must not block.
+pub struct Reporting<'a> {
+    model: &'a EmotionModel,
+    analysis: &'a Analysis,
+    starts: Vec<usize>,
+    timeline: Vec<Segment>,
+}
+
+impl<'a> Reporting<'a> {
+    pub fn new(model: &'a EmotionModel, analysis: &'a Analysis) -> Self {
+        let starts = Report::timeline_starts(model, analysis);
+        Self { model, analysis, timeline: Vec::with_capacity(starts.len()), starts }
+    }
+}
+
+/// The budget is timeline windows; the whole-clip run is the last step.
+impl Stepwise for Reporting<'_> {
+    type Output = Report;
+
+    fn step(&mut self, budget: usize) -> Result<bool> {
+        let end = self.timeline.len().saturating_add(budget.max(1)).min(self.starts.len());
+        for &start in &self.starts[self.timeline.len()..end] {
+            self.timeline.push(Report::segment(self.model, self.analysis, start)?);
+        }
+        Ok(self.timeline.len() == self.starts.len())
+    }
+
+    fn progress(&self) -> f64 {
+        if self.starts.is_empty() { 0.0 } else { self.timeline.len() as f64 / self.starts.len() as f64 }
+    }
+
+    fn finish(mut self) -> Result<Report> {
+        while !self.step(usize::MAX)? {}
+        let whole = Report::whole(self.model, self.analysis, &self.timeline)?;
+        Ok(Report::from_parts(self.model, whole, self.analysis, self.timeline))
+    }
+}
+
 impl Report {
     /// The whole-clip prediction and, for clips longer than the model's window, the timeline.
+    /// [`Reporting`] does the same a few windows at a time.
     pub fn new(model: &EmotionModel, analysis: &Analysis) -> Result<Self> {
-        let timeline = Self::timeline_starts(model, analysis)
-            .into_iter()
-            .map(|start| Self::segment(model, analysis, start))
-            .collect::<Result<Vec<_>>>()?;
-        let whole = Self::whole(model, analysis, &timeline)?;
-        Ok(Self::from_parts(model, whole, analysis, timeline))
+        Reporting::new(model, analysis).finish()
     }
 
     /// Whether the whole-clip prediction of `n_frames` kept frames is the mean of the timeline
@@ -105,7 +146,7 @@ impl Report {
     }
 
     /// The whole-clip prediction, given the timeline: see [`Self::whole_from_windows`].
-    pub fn whole(model: &EmotionModel, analysis: &Analysis, timeline: &[Segment]) -> Result<Prediction> {
+    fn whole(model: &EmotionModel, analysis: &Analysis, timeline: &[Segment]) -> Result<Prediction> {
         if Self::whole_from_windows(model, analysis.features.n_frames) && !timeline.is_empty() {
             Ok(mean_prediction(timeline))
         } else {
@@ -113,14 +154,13 @@ impl Report {
         }
     }
 
-    /// Start frames of the timeline windows (none when the clip fits in one window). With
-    /// [`Self::segment`] and [`Self::from_parts`], lets a caller build the report step by step.
+    /// Start frames of the timeline windows (none when the clip fits in one window).
     pub fn timeline_starts(model: &EmotionModel, analysis: &Analysis) -> Vec<usize> {
         window_starts(analysis.features.n_frames, model.window_frames(), model.hop_frames())
     }
 
     /// The prediction of the window starting at frame `start`, in seconds of the recording.
-    pub fn segment(model: &EmotionModel, analysis: &Analysis, start: usize) -> Result<Segment> {
+    fn segment(model: &EmotionModel, analysis: &Analysis, start: usize) -> Result<Segment> {
         let f = &analysis.features;
         let window = model.window_frames();
         let (frames, rows) = (model.input().frames(f), model.input_rows());
@@ -128,7 +168,7 @@ impl Report {
         Ok(Segment::of_window(model, &analysis.kept, analysis.sample_rate, start, prediction))
     }
 
-    pub fn from_parts(model: &EmotionModel, whole: Prediction, analysis: &Analysis, timeline: Vec<Segment>) -> Self {
+    fn from_parts(model: &EmotionModel, whole: Prediction, analysis: &Analysis, timeline: Vec<Segment>) -> Self {
         let whole_from_windows = !timeline.is_empty() && Self::whole_from_windows(model, analysis.features.n_frames);
         Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline, whole_from_windows }
     }

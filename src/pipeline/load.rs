@@ -6,9 +6,10 @@ use std::io::Cursor;
 
 use symphonia::core::io::MediaSource;
 
-use super::{refuse_silent_source, LevelStats, PipelineOptions};
+use super::{LevelStats, PipelineOptions, refuse_silent_source};
 use crate::audio::{MonoDecoder, MonoResampler};
 use crate::error::{Result, SerError};
+use crate::stepwise::Stepwise;
 
 /// Feeds decoded blocks through the resampler, refusing invalid samples and a sample rate
 /// that changes part-way through. Shared by [`Loader`] and the long-file passes.
@@ -22,7 +23,12 @@ pub(crate) struct ToAnalysisRate<'s> {
 
 impl<'s> ToAnalysisRate<'s> {
     pub(crate) fn new(source: Box<dyn MediaSource + 's>, target_rate: u32) -> Result<Self> {
-        Ok(Self { decoder: MonoDecoder::new(source)?, resampler: None, target_rate, source_levels: LevelStats::default() })
+        Ok(Self {
+            decoder: MonoDecoder::new(source)?,
+            resampler: None,
+            target_rate,
+            source_levels: LevelStats::default(),
+        })
     }
 
     /// Decodes the next packet and appends its 16 kHz samples to `out`. `false` at the end
@@ -78,25 +84,17 @@ impl<'s> Loader<'s> {
         self.stream.decoder.expected_seconds()
     }
 
-    /// How far decoding is, from 0 to 1, when the file announces its length.
-    pub fn progress(&self) -> Option<f64> {
-        if self.done {
-            return Some(1.0);
-        }
-        self.stream.decoder.progress()
-    }
-
     pub fn decoded_seconds(&self) -> f64 {
         self.stream.decoder.decoded_seconds()
     }
+}
 
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
+/// The budget is packets of the file.
+impl Stepwise for Loader<'_> {
+    type Output = Vec<f32>;
 
-    /// Decodes up to `max_packets` packets. Returns whether the recording is fully decoded.
-    pub fn step(&mut self, max_packets: usize) -> Result<bool> {
-        for _ in 0..max_packets {
+    fn step(&mut self, max_packets: usize) -> Result<bool> {
+        for _ in 0..max_packets.max(1) {
             if self.done {
                 break;
             }
@@ -111,8 +109,13 @@ impl<'s> Loader<'s> {
         Ok(self.done)
     }
 
-    /// Decodes whatever is left and returns the recording at the analysis rate.
-    pub fn finish(mut self) -> Result<Vec<f32>> {
+    /// Known only when the file announces its length.
+    fn progress(&self) -> f64 {
+        if self.done { 1.0 } else { self.stream.decoder.progress().unwrap_or(0.0) }
+    }
+
+    /// The recording at the analysis rate.
+    fn finish(mut self) -> Result<Vec<f32>> {
         while !self.step(64)? {}
         if self.signal.is_empty() {
             return Err(SerError::NoAudio);
@@ -154,21 +157,25 @@ impl<'a> Resampling<'a> {
             options: options.clone(),
         })
     }
+}
 
-    /// Resamples up to `max_samples` more input samples. Returns whether all are done.
-    pub fn step(&mut self, max_samples: usize) -> Result<bool> {
+/// The budget is input samples.
+impl Stepwise for Resampling<'_> {
+    type Output = Vec<f32>;
+
+    fn step(&mut self, max_samples: usize) -> Result<bool> {
         let end = self.at.saturating_add(max_samples.max(1)).min(self.samples.len());
         self.resampler.process_into_buffer(&self.samples[self.at..end], &mut self.signal)?;
         self.at = end;
         Ok(self.at == self.samples.len())
     }
 
-    pub fn progress(&self) -> f64 {
+    fn progress(&self) -> f64 {
         if self.samples.is_empty() { 1.0 } else { self.at as f64 / self.samples.len() as f64 }
     }
 
-    /// Resamples whatever is left and returns the recording at the analysis rate.
-    pub fn finish(mut self) -> Result<Vec<f32>> {
+    /// The recording at the analysis rate.
+    fn finish(mut self) -> Result<Vec<f32>> {
         while !self.step(1 << 16)? {}
         self.resampler.flush_into_buffer(&mut self.signal)?;
         refuse_silent_source(&self.source_levels, self.signal.len(), &self.options)?;

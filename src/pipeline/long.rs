@@ -14,13 +14,13 @@
 use symphonia::core::io::MediaSource;
 
 use super::load::ToAnalysisRate;
-use super::{check_kept, refuse_silent_source, LevelStats, PipelineOptions};
+use super::{LevelStats, PipelineOptions, check_kept, refuse_silent_source};
 use crate::dsp::frames::CentredFrames;
 use crate::dsp::trim::{kept_intervals_from_power, mean_square};
 use crate::dsp::{Interval, LogMelStream, LogMelToMfcc};
 use crate::error::{Result, SerError};
 use crate::model::report::mean_prediction;
-use crate::model::{window_starts, EmotionModel, ModelInput, Report, Segment};
+use crate::model::{EmotionModel, ModelInput, Report, Segment, window_starts};
 
 /// The longest recording analysed by streaming.
 pub const MAX_STREAM_SECONDS: f64 = 12.0 * 3600.0;
@@ -30,7 +30,11 @@ pub type Open<'a, 's> = dyn FnMut() -> Result<Box<dyn MediaSource + 's>> + 'a;
 
 /// Streams one pass over the recording at the analysis rate, calling `each` per block.
 /// Returns the number of samples at the analysis rate and the levels at the file's own rate.
-fn pass(open: &mut Open<'_, '_>, options: &PipelineOptions, mut each: impl FnMut(&[f32]) -> Result<()>) -> Result<(usize, LevelStats)> {
+fn pass(
+    open: &mut Open<'_, '_>,
+    options: &PipelineOptions,
+    mut each: impl FnMut(&[f32]) -> Result<()>,
+) -> Result<(usize, LevelStats)> {
     let mut stream = ToAnalysisRate::new(open()?, options.params.sample_rate)?;
     let mut block = Vec::new();
     let mut total = 0;

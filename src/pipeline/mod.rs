@@ -3,18 +3,19 @@
 //! Recordings up to [`DecodeLimits::max_seconds`] are held in memory at 16 kHz ([`load`]);
 //! longer files are streamed from disk in three passes ([`long`]).
 
-pub mod load;
-pub mod long;
-pub mod steps;
+mod analyser;
+mod load;
+mod long;
 
+pub use analyser::Analyser;
 pub use load::{Loader, Resampling};
-pub use long::analyse_long;
-pub use steps::Analyser;
+pub use long::{MAX_STREAM_SECONDS, Open, analyse_long};
 
 use crate::audio::DecodeLimits;
 use crate::dsp::trim::concat_intervals;
 use crate::dsp::{FeatureParams, Features, Interval, SilenceParams};
 use crate::error::{Result, SerError};
+use crate::stepwise::Stepwise;
 
 /// Below this peak level (-80 dBFS) a recording counts as silent, whatever its shape.
 const SILENCE_PEAK: f32 = 1e-4;
@@ -137,7 +138,8 @@ impl LevelStats {
     pub(crate) fn is_silent(&self) -> bool {
         let mean = self.sum / self.n.max(1) as f64;
         let peak = (self.max as f64 - mean).abs().max((self.min as f64 - mean).abs());
-        !(peak >= SILENCE_PEAK as f64)
+        // NaN (no samples at all) counts as silent too.
+        peak.is_nan() || peak < SILENCE_PEAK as f64
     }
 
     /// Refuses a recording that is too short or silent (at the analysis rate; see
@@ -177,5 +179,5 @@ impl PipelineOptions {
 
 /// Analyse a signal already at the analysis rate. [`Analyser`] does the same in steps.
 pub fn analyse_16k(signal: Vec<f32>, options: &PipelineOptions) -> Result<Analysis> {
-    Ok(Analyser::new(signal, options)?.finish())
+    Analyser::new(signal, options)?.finish()
 }

@@ -1,0 +1,46 @@
+//! JSON and CSV export through the core's report, the same format `ser predict` prints.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::compute::Outcome;
+use crate::web;
+
+#[derive(Properties, PartialEq)]
+pub struct ExportProps {
+    pub outcome: Rc<Outcome>,
+}
+
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(s, _)| s)
+}
+
+#[function_component(Export)]
+pub fn export(props: &ExportProps) -> Html {
+    let error = use_state(|| None::<String>);
+    let save = |kind: &'static str| {
+        let outcome = props.outcome.clone();
+        let error = error.clone();
+        Callback::from(move |_: MouseEvent| {
+            let o = &outcome;
+            let result = match kind {
+                "json" => {
+                    let text = serde_json::to_string_pretty(&o.report.to_json(&o.name)).unwrap_or_default();
+                    web::download(&format!("{}.emotion.json", stem(&o.name)), "application/json", &text)
+                }
+                _ => web::download(&format!("{}.emotion.csv", stem(&o.name)), "text/csv", &o.report.to_csv(&o.name)),
+            };
+            error.set(result.err());
+        })
+    };
+    html! {
+        <div class="export">
+            <h3>{ "Save the result" }</h3>
+            <button type="button" class="button" data-testid="export-json" onclick={save("json")}>{ "Download JSON" }</button>
+            <button type="button" class="button" data-testid="export-csv" onclick={save("csv")}>{ "Download CSV" }</button>
+            <p class="hint">{ "File name, prediction, probabilities, kept intervals and timeline. Saved on this device only." }</p>
+            if let Some(e) = &*error { <p class="error-inline" role="alert">{ e }</p> }
+        </div>
+    }
+}

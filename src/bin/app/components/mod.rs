@@ -1,0 +1,14 @@
+//! The view: function components that render [`State`](crate::state::State) and turn
+//! clicks into [`Action`](crate::state::Action)s or compute [`Job`](crate::compute::Job)s.
+
+mod app;
+mod export;
+mod footer;
+mod input_panel;
+mod playback;
+mod probabilities;
+mod result_view;
+mod status;
+mod timeline;
+
+pub use app::App;

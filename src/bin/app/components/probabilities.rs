@@ -1,0 +1,59 @@
+//! The predicted emotion, large, and a bar for each label's probability. Plain HTML, so the
+//! numbers are text a screen reader (and a test) can read.
+
+use yew::prelude::*;
+
+use crate::plots::emotion_color;
+use ser::model::Prediction;
+
+#[derive(Properties, PartialEq)]
+pub struct PredictionProps {
+    pub prediction: Prediction,
+    pub name: String,
+}
+
+#[function_component(PredictionCard)]
+pub fn prediction_card(props: &PredictionProps) -> Html {
+    let p = &props.prediction;
+    let color = emotion_color(p.emotion(), p.best_index());
+    html! {
+        <div class="prediction-card" style={format!("--emotion: {color}")}>
+            <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
+            <p class="prediction" data-testid="prediction">{ p.emotion() }</p>
+            <p class="confidence" data-testid="confidence">{ format!("{:.0}% confidence", p.confidence() * 100.0) }</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BarsProps {
+    pub prediction: Prediction,
+    /// Prefix for data-testid, "prob" for the whole clip.
+    #[prop_or(Some("prob"))]
+    pub testid: Option<&'static str>,
+    pub caption: AttrValue,
+}
+
+#[function_component(ProbabilityBars)]
+pub fn probability_bars(props: &BarsProps) -> Html {
+    let best = props.prediction.best_index();
+    html! {
+        <figure class="bars">
+            <figcaption>{ props.caption.clone() }</figcaption>
+            <ul>
+                { for props.prediction.iter().enumerate().map(|(i, (label, p))| {
+                    let testid = props.testid.map(|t| format!("{t}-{label}"));
+                    html! {
+                        <li class={classes!((i == best).then_some("best"))}>
+                            <span class="bar-label">{ label }</span>
+                            <span class="bar-track" aria-hidden="true">
+                                <span class="bar-fill" style={format!("width: {:.2}%; background: {}", p * 100.0, emotion_color(label, i))}></span>
+                            </span>
+                            <span class="bar-value" data-testid={testid}>{ format!("{p:.4}") }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </figure>
+    }
+}

@@ -1,0 +1,186 @@
+//! The result: prediction, probability bars, waveplot with playback and timeline, log-mel
+//! spectrogram, MFCC heatmap and export. Draws the canvases one per task, then marks the
+//! result as drawn for scripts/bench_web.sh.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use gloo::timers::callback::Timeout;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use super::export::Export;
+use super::playback::Playback;
+use super::probabilities::{PredictionCard, ProbabilityBars};
+use super::timeline::Timeline;
+use crate::compute::Outcome;
+use crate::plots::heatmap::{self, Heatmap, Rows};
+use crate::plots::{Theme, waveform};
+use crate::web;
+use ser::dsp::FeatureParams;
+
+#[derive(Properties, PartialEq)]
+pub struct ResultProps {
+    pub outcome: Rc<Outcome>,
+}
+
+/// The plots, drawn one per task (see [`draw_all`]).
+#[derive(Clone, Copy)]
+enum Plot {
+    Wave,
+    Mel,
+    Mfcc,
+}
+
+/// Draws every plot, yielding to the browser between them (a long clip takes a while per plot);
+/// stops if `stale` turns true. Errors become one sentence under the plots.
+async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 3], stale: Rc<Cell<bool>>) -> Result<(), String> {
+    let theme = Theme::current();
+    for (i, plot) in [Plot::Wave, Plot::Mel, Plot::Mfcc].into_iter().enumerate() {
+        if i > 0 {
+            web::yield_now().await;
+        }
+        if stale.get() {
+            return Ok(());
+        }
+        if let Some(c) = canvases[i].cast::<HtmlCanvasElement>() {
+            draw_one(plot, &o, &c, &theme)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) -> Result<(), String> {
+    let a = &o.analysis;
+    let f = &a.features;
+    // The model's parameters equal the core's defaults (the model refuses to load otherwise).
+    let params = FeatureParams::default();
+    let seconds_per_frame = params.hop_length as f64 / a.sample_rate as f64;
+    match plot {
+        Plot::Wave => waveform::draw(canvas, &a.signal, a.sample_rate, &a.kept, theme)?,
+        Plot::Mel => {
+            let top = f.log_mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let map = Heatmap {
+                values: &f.log_mel,
+                n_frames: f.n_frames,
+                n_rows: f.n_mels,
+                seconds_per_frame,
+                rows: Rows::Mel { fmin: params.fmin, fmax: params.fmax },
+                range: (top - 80.0, top),
+                gradient: colorous::MAGMA,
+                x_desc: "time (s), silence removed",
+                y_desc: "frequency (Hz)",
+                unit: "dB",
+            };
+            heatmap::draw(canvas, &map, theme)?;
+        }
+        Plot::Mfcc => {
+            // Coefficient 0 (loudness) dwarfs the rest; scale to coefficients 1.. and let 0 clip.
+            let reach =
+                f.mfcc.chunks(f.n_mfcc.max(1)).flat_map(|row| row.iter().skip(1)).fold(1e-3f32, |m, v| m.max(v.abs()));
+            let map = Heatmap {
+                values: &f.mfcc,
+                n_frames: f.n_frames,
+                n_rows: f.n_mfcc,
+                seconds_per_frame,
+                rows: Rows::Index,
+                range: (-reach, reach),
+                gradient: colorous::VIRIDIS,
+                x_desc: "time (s), silence removed",
+                y_desc: "coefficient",
+                unit: "value",
+            };
+            heatmap::draw(canvas, &map, theme)?;
+        }
+    }
+    Ok(())
+}
+
+#[function_component(ResultView)]
+pub fn result_view(props: &ResultProps) -> Html {
+    let (wave, mel, mfcc) = (use_node_ref(), use_node_ref(), use_node_ref());
+    let generation = use_state(|| 0u32);
+    let draw_error = use_state(|| None::<String>);
+
+    // Redraw when the window is resized (debounced) or the colour scheme changes.
+    {
+        let generation = generation.clone();
+        use_effect_with((), move |_| {
+            let pending = Rc::new(std::cell::RefCell::new(None::<Timeout>));
+            let bump = {
+                let generation = generation.clone();
+                move || {
+                    let g = generation.clone();
+                    *pending.borrow_mut() = Some(Timeout::new(120, move || g.set(*g + 1)));
+                }
+            };
+            let window = gloo::utils::window();
+            let on_resize = {
+                let bump = bump.clone();
+                EventListener::new(&window, "resize", move |_| bump())
+            };
+            let on_scheme = window
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+                .map(|mq| EventListener::new(&mq, "change", move |_| bump()));
+            move || drop((on_resize, on_scheme))
+        });
+    }
+    {
+        let (wave, mel, mfcc, draw_error) = (wave.clone(), mel.clone(), mfcc.clone(), draw_error.clone());
+        use_effect_with((props.outcome.clone(), *generation), move |(outcome, _)| {
+            let stale = Rc::new(Cell::new(false));
+            let (outcome, flag) = (outcome.clone(), stale.clone());
+            spawn_local(async move {
+                let result = draw_all(outcome, [wave, mel, mfcc], flag.clone()).await;
+                if flag.get() {
+                    return;
+                }
+                if let Err(e) = &result {
+                    web_sys::console::error_1(&e.into());
+                }
+                draw_error.set(result.err());
+                web::measure_result_drawn();
+            });
+            move || stale.set(true)
+        });
+    }
+
+    let o = &props.outcome;
+    let report = &o.report;
+    let kept: f64 = report.kept.iter().map(|[a, b]| b - a).sum();
+    html! {
+        <section class="result" aria-labelledby="result-title" data-testid="result">
+            <h2 id="result-title" class="visually-hidden">{ format!("Result for {}", o.name) }</h2>
+            <div class="summary card">
+                <PredictionCard prediction={report.whole.clone()} name={o.name.clone()} />
+                <ProbabilityBars prediction={report.whole.clone()} caption="Probability of each emotion (whole clip)" />
+            </div>
+            <div class="card">
+                <Playback canvas={wave.clone()} audio_url={o.audio_url.clone()} duration_s={report.duration_s}>
+                    if !report.timeline.is_empty() {
+                        <Timeline segments={report.timeline.clone()} duration_s={report.duration_s} />
+                    }
+                </Playback>
+                <p class="hint">{ format!("{:.2} s recorded, {:.2} s of it analysed after removing silence.", report.duration_s, kept) }</p>
+            </div>
+            <div class="features">
+                <figure class="card">
+                    <figcaption>{ "Log-mel spectrogram: loudness (dB) of each of 64 frequency bands over time. This is what the model reads." }</figcaption>
+                    <canvas ref={mel} class="plot feature-canvas" role="img"
+                            aria-label="Log-mel spectrogram of the analysed audio, frequency in hertz against time"></canvas>
+                </figure>
+                <figure class="card">
+                    <figcaption>{ "MFCC: 40 numbers per frame that summarise the spectrogram's shape; half of the model's networks work on these. Coefficient 0 (overall loudness) is clipped to the colour scale of the others." }</figcaption>
+                    <canvas ref={mfcc} class="plot feature-canvas" role="img"
+                            aria-label="MFCC heatmap: coefficient number against time"></canvas>
+                </figure>
+            </div>
+            if let Some(e) = &*draw_error { <p class="error-inline" role="alert">{ e }</p> }
+            <div class="card"><Export outcome={o.clone()} /></div>
+        </section>
+    }
+}

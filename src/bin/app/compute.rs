@@ -1,0 +1,415 @@
+//! The compute side of the page: it owns the model and runs analyses, and talks to the page
+//! only through two messages, [`Job`] in and [`Update`] out (the shape of yew's web-worker
+//! examples), so moving it into a Web Worker changes where it runs, not what the page says.
+//!
+//! One analysis runs step by step: decode + resample → trim + features → model → timeline
+//! windows, each stage a core [`Stepwise`] machine driven by one loop that hands the thread
+//! back to the browser every few tens of milliseconds, so the progress bar moves, the page
+//! stays responsive and Cancel works. The numbers come from the same core as `ser predict`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use ser::{
+    Analyser, Analysis, EmotionModel, Loader, ModelInfo, MonoResampler, PipelineOptions, Report, Reporting, Resampling,
+    SerError, Stepwise, analyse_16k,
+};
+use wasm_bindgen_futures::spawn_local;
+
+use crate::audio_in::{browser_decode, wav};
+use crate::web::{self, yield_now};
+
+/// What the page asks of the compute side.
+pub enum Job {
+    /// Fetch and load the model (once, when the page opens).
+    LoadModel,
+    /// Analyse one recording; a newer `Analyse` replaces a running one.
+    Analyse { job: u32, source: Source },
+    /// Stop the running analysis at its next step.
+    Cancel,
+}
+
+/// What the compute side tells the page.
+pub enum Update {
+    ModelReady(Rc<ModelInfo>),
+    ModelFailed(String),
+    Progress {
+        job: u32,
+        step: Step,
+        fraction: f64,
+    },
+    Done {
+        job: u32,
+        outcome: Rc<Outcome>,
+    },
+    /// One sentence a person understands.
+    Failed {
+        job: u32,
+        message: String,
+    },
+}
+
+/// Where the audio comes from.
+pub enum Source {
+    File(web_sys::File),
+    /// One of the bundled sample clips, fetched from the page's own origin.
+    Sample {
+        name: String,
+        url: String,
+    },
+    /// Mono samples at the device's rate (the microphone).
+    Samples {
+        name: String,
+        samples: Vec<f32>,
+        sample_rate: u32,
+    },
+}
+
+impl Source {
+    pub fn name(&self) -> String {
+        match self {
+            Source::File(f) => f.name(),
+            Source::Sample { name, .. } | Source::Samples { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// The stages of one analysis, in order; the progress bar names the current one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Reading,
+    Decoding,
+    Resampling,
+    Features,
+    Model,
+    Timeline,
+}
+
+impl Step {
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Reading => "Reading the audio",
+            Step::Decoding => "Decoding",
+            Step::Resampling => "Resampling to 16 kHz",
+            Step::Features => "Removing silence and computing features",
+            Step::Model => "Running the emotion model",
+            Step::Timeline => "Building the emotion timeline",
+        }
+    }
+}
+
+/// A finished analysis: what the result view draws and exports.
+pub struct Outcome {
+    pub name: String,
+    pub analysis: Analysis,
+    pub report: Report,
+    /// A 16 kHz WAV of the analysed signal for the player, so the cursor matches the plots.
+    pub audio_url: Option<String>,
+}
+
+/// Identity: two outcomes are equal only if they are the same one.
+impl PartialEq for Outcome {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        if let Some(url) = &self.audio_url {
+            web::revoke_url(url);
+        }
+    }
+}
+
+/// The compute side: takes [`Job`]s, reports [`Update`]s through the callback it was made with.
+pub struct Compute {
+    model: RefCell<Option<Rc<EmotionModel>>>,
+    /// The analysis whose work still counts (0: none); any other stops at its next step.
+    current: Cell<u32>,
+    on_update: Box<dyn Fn(Update)>,
+}
+
+impl Compute {
+    pub fn new(on_update: impl Fn(Update) + 'static) -> Rc<Self> {
+        Rc::new(Self { model: RefCell::new(None), current: Cell::new(0), on_update: Box::new(on_update) })
+    }
+
+    pub fn send(self: &Rc<Self>, job: Job) {
+        match job {
+            Job::LoadModel => {
+                let this = self.clone();
+                spawn_local(async move {
+                    match load_model().await {
+                        Ok(model) => {
+                            warm_up(&model);
+                            let info = Rc::new(model.info().clone());
+                            *this.model.borrow_mut() = Some(Rc::new(model));
+                            (this.on_update)(Update::ModelReady(info));
+                        }
+                        Err(message) => (this.on_update)(Update::ModelFailed(message)),
+                    }
+                });
+            }
+            Job::Analyse { job, source } => {
+                self.current.set(job);
+                let Some(model) = self.model.borrow().clone() else {
+                    let message = "The emotion model is still loading. Try again in a moment.".to_string();
+                    (self.on_update)(Update::Failed { job, message });
+                    return;
+                };
+                let this = self.clone();
+                spawn_local(async move {
+                    let cancelled = || this.current.get() != job;
+                    let progress = |step, fraction| (this.on_update)(Update::Progress { job, step, fraction });
+                    let result = analyse(source, &model, &progress, &cancelled).await;
+                    if cancelled() {
+                        return;
+                    }
+                    match result {
+                        Ok(outcome) => (this.on_update)(Update::Done { job, outcome: Rc::new(outcome) }),
+                        Err(Stop::Failed(message)) => (this.on_update)(Update::Failed { job, message }),
+                        Err(Stop::Core(e)) => (this.on_update)(Update::Failed { job, message: e.to_string() }),
+                        Err(Stop::Cancelled) => {}
+                    }
+                });
+            }
+            Job::Cancel => self.current.set(0),
+        }
+    }
+}
+
+/// The options `ser predict` uses with this model.
+fn options_for(model: &EmotionModel) -> PipelineOptions {
+    PipelineOptions { params: model.info().feature_params.clone(), ..PipelineOptions::default() }
+}
+
+/// Why an analysis ended without a result.
+enum Stop {
+    /// Cancelled, or replaced by a newer one: nothing to show.
+    Cancelled,
+    /// The page's own failures (reading a file, fetching a sample).
+    Failed(String),
+    /// The core's: kept as the error, since some lead to the browser's decoder instead.
+    Core(SerError),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Failed(message)
+    }
+}
+
+impl From<SerError> for Stop {
+    fn from(e: SerError) -> Self {
+        Stop::Core(e)
+    }
+}
+
+/// The most work done between two yields to the browser, in milliseconds: short enough for
+/// clicks and the progress bar to stay prompt, long enough that yielding costs little.
+const SLICE_MS: f64 = 25.0;
+/// The largest file the page reads, in MB: it is held in memory twice while it is read
+/// (browser and wasm), and 20 minutes of 48 kHz stereo float WAV is 461 MB.
+pub const MAX_FILE_MB: f64 = 500.0;
+/// Work between two looks at the clock, in each machine's unit.
+const PACKETS_PER_STEP: usize = 32;
+const FRAMES_PER_STEP: usize = 400;
+/// Input samples (about 1.4 s at 48 kHz).
+const SAMPLES_PER_STEP: usize = 1 << 16;
+const WINDOWS_PER_STEP: usize = 1;
+
+/// Hands the thread back to the browser every [`SLICE_MS`] of work, reports progress, and
+/// stops the job at the next step once it has been cancelled.
+struct Pacer<'a> {
+    since: f64,
+    cancelled: &'a dyn Fn() -> bool,
+    progress: &'a dyn Fn(Step, f64),
+}
+
+impl Pacer<'_> {
+    fn due(&self) -> bool {
+        web::now_ms() - self.since >= SLICE_MS
+    }
+
+    /// Yields now; `Err(Stop::Cancelled)` if the job was cancelled meanwhile.
+    async fn pause(&mut self) -> Result<(), Stop> {
+        yield_now().await;
+        self.since = web::now_ms();
+        if (self.cancelled)() { Err(Stop::Cancelled) } else { Ok(()) }
+    }
+
+    /// Shows that a stage starts, and lets the page draw that before it runs.
+    async fn begin(&mut self, step: Step, fraction: f64) -> Result<(), Stop> {
+        (self.progress)(step, fraction);
+        self.pause().await
+    }
+
+    /// The one stepping loop: runs `machine` to its end in steps of `budget`, its progress
+    /// shown as `step` between `from` and `to` of the whole analysis.
+    async fn run<M: Stepwise>(
+        &mut self,
+        machine: &mut M,
+        budget: usize,
+        step: Step,
+        (from, to): (f64, f64),
+    ) -> Result<(), Stop> {
+        while !machine.step(budget)? {
+            if self.due() {
+                (self.progress)(step, from + (to - from) * machine.progress());
+                self.pause().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn analyse(
+    source: Source,
+    model: &EmotionModel,
+    report_progress: &dyn Fn(Step, f64),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Outcome, Stop> {
+    let marked = Cell::new(None);
+    let progress = &|step: Step, fraction: f64| {
+        // One performance mark per step, where it starts (scripts/bench_web.sh reads them).
+        if marked.replace(Some(step)) != Some(step) {
+            web::mark_step(step.label());
+        }
+        report_progress(step, fraction);
+    };
+    let pace = &mut Pacer { since: web::now_ms(), cancelled, progress };
+    let name = source.name();
+    let options = options_for(model);
+    let signal = match source {
+        Source::Samples { samples, sample_rate, .. } => resample(&samples, sample_rate, &options, pace).await?,
+        Source::File(file) => {
+            // Refused before reading: the page holds the whole file in memory.
+            let got_mb = file.size() / 1e6;
+            if got_mb > MAX_FILE_MB {
+                return Err(SerError::FileTooLarge { got_mb, limit_mb: MAX_FILE_MB }.into());
+            }
+            progress(Step::Reading, 0.02);
+            let bytes = web::read_file(&file).await?;
+            load(&bytes, &options, pace).await?
+        }
+        Source::Sample { url, .. } => {
+            progress(Step::Reading, 0.02);
+            let bytes = web::fetch_bytes(&url).await?;
+            load(&bytes, &options, pace).await?
+        }
+    };
+
+    pace.begin(Step::Features, 0.4).await?;
+    let mut analyser = Analyser::new(signal, &options)?;
+    pace.run(&mut analyser, FRAMES_PER_STEP, Step::Features, (0.4, 0.7)).await?;
+    let analysis = analyser.finish()?;
+
+    pace.begin(Step::Model, 0.7).await?;
+    let mut reporting = Reporting::new(model, &analysis);
+    pace.run(&mut reporting, WINDOWS_PER_STEP, Step::Timeline, (0.75, 1.0)).await?;
+    // The whole-clip run.
+    pace.pause().await?;
+    let report = reporting.finish()?;
+
+    pace.pause().await?;
+    web::mark_step("Encoding playback audio");
+    let mut wav = wav::header_pcm16(analysis.signal.len(), analysis.sample_rate);
+    for block in analysis.signal.chunks(1 << 16) {
+        wav::append_pcm16(block, &mut wav);
+        if pace.due() {
+            pace.pause().await?;
+        }
+    }
+    let audio_url = web::blob_url(&wav, "audio/wav").ok();
+    drop(wav);
+    let outcome = Outcome { name, analysis, report, audio_url };
+    // Drawing the result is a task of its own.
+    pace.pause().await?;
+    Ok(outcome)
+}
+
+/// Decodes to the analysis rate with the core's [`Loader`] (WAV, FLAC, MP3, OGG, exactly as
+/// the CLI); formats the core does not read (m4a, webm/opus, …) go through the browser's
+/// decoder instead.
+async fn load(bytes: &[u8], options: &PipelineOptions, pace: &mut Pacer<'_>) -> Result<Vec<f32>, Stop> {
+    pace.begin(Step::Decoding, 0.05).await?;
+    let mut loader = match Loader::from_bytes(bytes, options) {
+        Ok(loader) => loader,
+        Err(e) => return fall_back(bytes, e, options, pace).await,
+    };
+    // Said at once for a file that announces its length, not after decoding 20 minutes of it.
+    let limit = options.limits.max_seconds;
+    if let Some(got) = loader.expected_seconds().filter(|&s| s > limit) {
+        return Err(SerError::TooLong { got, limit }.into());
+    }
+    match pace.run(&mut loader, PACKETS_PER_STEP, Step::Decoding, (0.05, 0.35)).await {
+        Ok(()) => Ok(loader.finish()?),
+        // The container was readable but not its contents: let the browser try, as before
+        // anything was decoded.
+        Err(Stop::Core(e)) if loader.decoded_seconds() == 0.0 => fall_back(bytes, e, options, pace).await,
+        Err(stop) => Err(stop),
+    }
+}
+
+/// The browser's decoder for what the core cannot read; the core's sentence if neither can.
+async fn fall_back(
+    bytes: &[u8],
+    e: SerError,
+    options: &PipelineOptions,
+    pace: &mut Pacer<'_>,
+) -> Result<Vec<f32>, Stop> {
+    if !matches!(e, SerError::NotAudio | SerError::UnsupportedCodec(_)) {
+        return Err(e.into());
+    }
+    let Ok((samples, rate)) = browser_decode(bytes).await else {
+        return Err(e.into());
+    };
+    resample(&samples, rate, options, pace).await
+}
+
+/// Samples in memory (the microphone, the browser's decoder) to the analysis rate, in steps.
+async fn resample(
+    samples: &[f32],
+    rate: u32,
+    options: &PipelineOptions,
+    pace: &mut Pacer<'_>,
+) -> Result<Vec<f32>, Stop> {
+    pace.begin(Step::Resampling, 0.3).await?;
+    let mut resampling = Resampling::new(samples, rate, options)?;
+    pace.run(&mut resampling, SAMPLES_PER_STEP, Step::Resampling, (0.3, 0.4)).await?;
+    Ok(resampling.finish()?)
+}
+
+/// Fetches the model and its sidecar from the page's own origin and loads them with the core.
+/// Fetched (not embedded) so a missing or damaged model is a message, not a broken page.
+async fn load_model() -> Result<EmotionModel, String> {
+    let load_err = |e: String| SerError::ModelLoad(e).to_string();
+    let onnx = web::fetch_bytes(MODEL_URL).await.map_err(load_err)?;
+    let sidecar = web::fetch_bytes(SIDECAR_URL).await.map_err(load_err)?;
+    let sidecar = String::from_utf8(sidecar).map_err(|_| load_err(format!("{SIDECAR_URL} is not text")))?;
+    yield_now().await;
+    EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| e.to_string())
+}
+
+const MODEL_URL: &str = "ser_cnn.onnx";
+const SIDECAR_URL: &str = "ser_cnn.json";
+
+/// Runs features and the model once on a made-up signal right after loading, so the browser
+/// has compiled the hot wasm paths before the first real clip (the first run was ~6x slower).
+fn warm_up(model: &EmotionModel) {
+    let options = options_for(model);
+    let sr = options.params.sample_rate as f32;
+    let signal: Vec<f32> = (0..(3.5 * sr) as usize)
+        .map(|i| {
+            let t = i as f32 / sr;
+            // A gliding tone with pauses: exercises trimming, features and the model.
+            let gate = if (t * 2.0).fract() < 0.7 { 1.0 } else { 0.0 };
+            gate * 0.3 * (2.0 * std::f32::consts::PI * (150.0 + 80.0 * t) * t).sin()
+        })
+        .collect();
+    if let Ok(analysis) = analyse_16k(signal, &options) {
+        let _ = model.predict(&analysis.features);
+    }
+    let _ = MonoResampler::new(48_000, options.params.sample_rate).and_then(|mut r| r.process_all(&[0.0; 4800]));
+}

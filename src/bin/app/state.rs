@@ -1,0 +1,209 @@
+//! The page's state as plain data, changed only by [`reduce`]: a pure function of the old
+//! state and an [`Action`] (the shape of yew's function_todomvc example). Side effects
+//! (the compute side, the microphone, drawing) live elsewhere and report back through
+//! actions; every compute [`Update`] is one.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use ser::ModelInfo;
+
+use crate::compute::{Outcome, Step, Update};
+
+#[derive(Clone)]
+pub enum ModelState {
+    Loading,
+    /// Loaded on the compute side; the page knows its description.
+    Ready(Rc<ModelInfo>),
+    Failed(String),
+}
+
+impl PartialEq for ModelState {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Loading, Self::Loading) => true,
+            (Self::Ready(a), Self::Ready(b)) => Rc::ptr_eq(a, b),
+            (Self::Failed(a), Self::Failed(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Idle,
+    /// Waiting for microphone permission and the audio worklet.
+    MicStarting,
+    Recording {
+        elapsed_s: f64,
+        level: f32,
+    },
+    Analysing {
+        name: String,
+        step: Step,
+        fraction: f64,
+    },
+}
+
+#[derive(Clone, PartialEq)]
+pub struct State {
+    pub model: ModelState,
+    pub phase: Phase,
+    pub outcome: Option<Rc<Outcome>>,
+    /// The result on show when the running analysis started, back on show if it is cancelled.
+    pub previous: Option<Rc<Outcome>>,
+    pub error: Option<String>,
+    /// A polite announcement that is not an error ("Analysis cancelled.").
+    pub notice: Option<String>,
+    /// The analysis whose progress and result count; older ones are ignored when they finish.
+    pub job: u32,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            model: ModelState::Loading,
+            phase: Phase::Idle,
+            outcome: None,
+            previous: None,
+            error: None,
+            notice: None,
+            job: 0,
+        }
+    }
+}
+
+impl State {
+    pub fn recording(&self) -> bool {
+        matches!(self.phase, Phase::MicStarting | Phase::Recording { .. })
+    }
+
+    pub fn analysing(&self) -> bool {
+        matches!(self.phase, Phase::Analysing { .. })
+    }
+}
+
+pub const CANCELLED: &str = "Analysis cancelled.";
+
+pub enum Action {
+    ModelReady(Rc<ModelInfo>),
+    ModelFailed(String),
+    MicStarting,
+    MicLevel {
+        elapsed_s: f64,
+        level: f32,
+    },
+    Started {
+        job: u32,
+        name: String,
+    },
+    Progress {
+        job: u32,
+        step: Step,
+        fraction: f64,
+    },
+    Finished {
+        job: u32,
+        outcome: Rc<Outcome>,
+    },
+    /// The person stopped the running analysis (its loop stops at its next step).
+    Cancelled {
+        job: u32,
+    },
+    /// `job: None` for failures outside an analysis (the microphone, the model).
+    Failed {
+        job: Option<u32>,
+        message: String,
+    },
+    DismissError,
+}
+
+impl From<Update> for Action {
+    fn from(update: Update) -> Self {
+        match update {
+            Update::ModelReady(info) => Action::ModelReady(info),
+            Update::ModelFailed(message) => Action::ModelFailed(message),
+            Update::Progress { job, step, fraction } => Action::Progress { job, step, fraction },
+            Update::Done { job, outcome } => Action::Finished { job, outcome },
+            Update::Failed { job, message } => Action::Failed { job: Some(job), message },
+        }
+    }
+}
+
+pub fn reduce(state: &State, action: Action) -> State {
+    let mut next = state.clone();
+    match action {
+        Action::ModelReady(model) => next.model = ModelState::Ready(model),
+        Action::ModelFailed(message) => {
+            next.model = ModelState::Failed(message.clone());
+            next.error = Some(message);
+        }
+        Action::MicStarting => {
+            // Recording replaces a running analysis, as a new file does.
+            if state.analysing() {
+                next.outcome = next.previous.take();
+            }
+            next.phase = Phase::MicStarting;
+            next.error = None;
+            next.notice = None;
+        }
+        Action::MicLevel { elapsed_s, level } => {
+            if state.recording() {
+                next.phase = Phase::Recording { elapsed_s, level };
+            }
+        }
+        Action::Started { job, name } => {
+            next.job = job;
+            next.phase = Phase::Analysing { name, step: Step::Reading, fraction: 0.0 };
+            next.error = None;
+            next.notice = None;
+            // A new clip replaces the old result: never show one clip's result beside another's
+            // error. It is kept aside in case this analysis is cancelled.
+            if let Some(outcome) = next.outcome.take() {
+                next.previous = Some(outcome);
+            }
+        }
+        Action::Progress { job, step, fraction } => {
+            if let (true, Phase::Analysing { name, .. }) = (job == state.job, &state.phase) {
+                next.phase = Phase::Analysing { name: name.clone(), step, fraction };
+            }
+        }
+        Action::Finished { job, outcome } => {
+            if job == state.job && state.analysing() {
+                next.phase = Phase::Idle;
+                next.outcome = Some(outcome);
+                next.previous = None;
+            }
+        }
+        Action::Cancelled { job } => {
+            if job == state.job && state.analysing() {
+                next.phase = Phase::Idle;
+                next.outcome = next.previous.take();
+                next.notice = Some(CANCELLED.to_string());
+            }
+        }
+        Action::Failed { job, message } => {
+            let current = match job {
+                Some(j) => j == state.job && state.analysing(),
+                None => true,
+            };
+            if current {
+                next.previous = None;
+                next.phase = Phase::Idle;
+                next.error = Some(message);
+                next.notice = None;
+            }
+        }
+        Action::DismissError => next.error = None,
+    }
+    next
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        Rc::new(reduce(&self, action))
+    }
+}

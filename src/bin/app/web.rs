@@ -1,0 +1,157 @@
+//! Small wrappers over browser APIs the rest of the app uses.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// A readable text for a JS exception or rejection.
+pub fn js_text(value: JsValue) -> String {
+    if let Some(s) = value.as_string() {
+        return s;
+    }
+    let get = |key: &str| js_sys::Reflect::get(&value, &key.into()).ok().and_then(|v| v.as_string());
+    match (get("name"), get("message")) {
+        (Some(n), Some(m)) if !m.is_empty() => format!("{n}: {m}"),
+        (Some(n), _) => n,
+        (None, Some(m)) => m,
+        _ => format!("{value:?}"),
+    }
+}
+
+/// The `name` of a DOMException (e.g. `NotAllowedError`), or "".
+pub fn js_error_name(value: &JsValue) -> String {
+    js_sys::Reflect::get(value, &"name".into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// Lets the browser handle events and paint before the next step of a long job.
+///
+/// A MessageChannel message is a macrotask like `setTimeout(0)` but is not clamped to 4 ms
+/// when nested, so yielding between steps costs almost nothing.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let Ok(channel) = web_sys::MessageChannel::new() else {
+            let _ = resolve.call0(&JsValue::NULL);
+            return;
+        };
+        let keep = channel.clone(); // keeps the channel alive until the message arrives
+        let on_message = Closure::once_into_js(move || {
+            drop(keep);
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        channel.port1().set_onmessage(Some(on_message.unchecked_ref()));
+        let _ = channel.port2().post_message(&JsValue::NULL);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// GETs one of the page's own files.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("{url} could not be downloaded ({})", js_text(e)))?
+        .dyn_into()
+        .map_err(js_text)?;
+    if !response.ok() {
+        return Err(format!("{url} could not be downloaded (HTTP {})", response.status()));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_text)?)
+        .await
+        .map_err(|e| format!("{url} could not be read ({})", js_text(e)))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The bytes of a user's file.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("The file could not be read ({}).", js_text(e)))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+fn performance() -> Option<web_sys::Performance> {
+    web_sys::window().and_then(|w| w.performance())
+}
+
+/// Milliseconds on the page's monotonic clock.
+pub fn now_ms() -> f64 {
+    performance().map_or(0.0, |p| p.now())
+}
+
+/// Where a timed run starts ("file chosen", "sample clicked", "recording stopped").
+pub const MARK_INPUT: &str = "ser:input";
+/// The measure read by scripts/bench_web.sh: input to result drawn.
+pub const MEASURE_TO_RESULT: &str = "ser:input-to-result";
+
+pub fn mark_input() {
+    if let Some(p) = performance() {
+        p.clear_marks();
+        let _ = p.mark(MARK_INPUT);
+    }
+}
+
+/// Marks the start of an analysis step, for the per-step figures of scripts/bench_web.sh.
+pub fn mark_step(name: &str) {
+    if let Some(p) = performance() {
+        let _ = p.mark(&format!("ser:step:{name}"));
+    }
+}
+
+/// Closes the timed run begun by [`mark_input`], once.
+pub fn measure_result_drawn() {
+    if let Some(p) = performance()
+        && p.get_entries_by_name(MARK_INPUT).length() > 0
+    {
+        let _ = p.mark("ser:result-drawn");
+        let _ = p.measure_with_start_mark_and_end_mark(MEASURE_TO_RESULT, MARK_INPUT, "ser:result-drawn");
+        p.clear_marks_with_mark_name(MARK_INPUT);
+    }
+}
+
+pub fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// A `blob:` URL for bytes made in the page (exports, playback). Revoke it when done.
+pub fn blob_url(bytes: &[u8], mime: &str) -> Result<String, String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_text)?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(js_text)
+}
+
+pub fn revoke_url(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
+/// Saves text as a file: a local download, nothing is sent.
+pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let url = blob_url(text.as_bytes(), mime)?;
+    let document = gloo::utils::document();
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(js_text)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.click();
+    // Revoke later: the download reads the URL asynchronously.
+    gloo::timers::callback::Timeout::new(10_000, move || revoke_url(&url)).forget();
+    Ok(())
+}
+
+/// Offline support. Registration fails quietly where service workers are unavailable
+/// (plain http on a non-local host, private windows); the page works online either way.
+pub fn register_service_worker() {
+    let Some(window) = web_sys::window() else { return };
+    let navigator = window.navigator();
+    if !js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        return;
+    }
+    let promise = navigator.service_worker().register("sw.js");
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = JsFuture::from(promise).await {
+            web_sys::console::warn_1(&format!("offline mode unavailable: {}", js_text(e)).into());
+        }
+    });
+}
