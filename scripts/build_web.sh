@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the web page into dist/: release wasm (size-optimised, +simd128), wasm-opt -Oz from
-# npm's binaryen, relative URLs, then scripts/web_postbuild.mjs (CSP hash, offline cache list).
+# Builds the web page into dist/: `trunk build --release` (release wasm, size-optimised,
+# +simd128, wasm-opt -Oz from npm's binaryen, relative URLs, then Trunk.toml's post_build hook
+# scripts/web_postbuild.mjs), after checking what Trunk does not: that the local tools are there
+# and that wasm-bindgen matches Cargo.lock. With those in place and the crates fetched, plain
+# `trunk build --release` gives the same dist/.
 # Uses only local tools: Trunk.toml sets offline = true and pins wasm-bindgen / wasm-opt.
-#   scripts/build_web.sh              always build
-#   scripts/build_web.sh --if-needed  only when dist/ is missing or older than its sources
+#   scripts/build_web.sh [TRUNK_ARGS...]  always build
+#   scripts/build_web.sh --if-needed      only when dist/ is missing or older than its sources
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -29,7 +32,6 @@ fi
 # offline = true makes Trunk pass --offline to cargo: fetch first.
 cargo fetch --target wasm32-unknown-unknown >/dev/null
 trunk build --release "$@"
-node scripts/web_postbuild.mjs dist
 
 wasm=$(ls dist/*.wasm)
 printf 'build_web: dist/ ready: %s (%s bytes, %s gzipped)\n' "$wasm" "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)"

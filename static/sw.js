@@ -1,7 +1,8 @@
 // Offline support for classrooms with flaky Wi-Fi: precache the whole app (page, wasm, model,
 // sample clips) on the first visit, then serve it from the cache. Same-origin GETs only:
 // this worker never sends anything anywhere.
-// The next line is rewritten by scripts/web_postbuild.mjs with every file in dist/.
+// The next line is rewritten by Trunk's post_build hook (scripts/web_postbuild.mjs) with every
+// file of the build.
 const MANIFEST = { version: 'dev', files: ['./'] };
 
 const CACHE = `ser-${MANIFEST.version}`;
