@@ -41,6 +41,22 @@ pub enum SerError {
     FileTooLarge { got_mb: f64, limit_mb: f64 },
     #[error("The model does not match this program's features: {0}.")]
     ModelMismatch(String),
+    #[error(
+        "The baseline needs at least {need:.0} s of speech; these recordings have {got:.1} s. Record a little more in your everyday voice."
+    )]
+    BaselineTooShort { got: f64, need: f64 },
+    #[error(
+        "The baseline recording is clipped: {percent:.0} % of its speech is at full scale. Record it again a little further from the microphone."
+    )]
+    BaselineClipped { percent: f64 },
+    #[error(
+        "The baseline recordings do not sound alike: {why}. Record them in the same place, with the same microphone."
+    )]
+    BaselineInconsistent { why: String },
+    #[error("This voice baseline was made for the model {made_for}, not for {model}: make a new one with this model.")]
+    BaselineModelMismatch { made_for: String, model: String },
+    #[error("This is not a voice baseline saved by ser: {0}.")]
+    BaselineInvalid(String),
     #[error("The emotion model could not be loaded: {0}.")]
     ModelLoad(String),
     #[error("The emotion model failed while analysing the audio: {0}.")]

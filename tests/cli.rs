@@ -292,3 +292,81 @@ fn invalid_options_are_refused_with_exit_status_2() {
     let out = ser().arg("features").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn baseline_fixture(n: u32) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/baseline/ravdess_01_neutral_{n}.flac"))
+}
+
+#[test]
+fn baseline_summarises_a_voice_and_refuses_too_little_speech() {
+    let dir = tmp_dir("baseline");
+    let out_path = dir.join("me.json");
+    let out = run(&[&"baseline", &baseline_fixture(1), &baseline_fixture(2), &"--out", &out_path]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "--out writes the file, not stdout");
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(b["format"], "ser-baseline/1");
+    assert_eq!(b["model"], "ser_cnn");
+    assert_eq!(b["clips"], 2);
+    let speech = b["speech_s"].as_f64().unwrap();
+    assert!((2.0..4.0).contains(&speech), "{speech} s of speech in two 3.3 s clips");
+    let mean = b["log_mel_mean"].as_array().unwrap();
+    assert_eq!(mean.len(), 64);
+    assert_eq!(b["log_mel_std"].as_array().unwrap().len(), 64);
+    // Without --out, the same summary on stdout.
+    let out = run(&[&"baseline", &baseline_fixture(1), &baseline_fixture(2)]);
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again, b);
+
+    // The same clips at 48 kHz stereo: resampled like any input, the same summary within 0.5 dB.
+    let mut resampled = Vec::new();
+    for n in [1, 2] {
+        let audio = ser::decode_bytes(&std::fs::read(baseline_fixture(n)).unwrap(), &Default::default()).unwrap();
+        let up = ser::audio::resample(&audio.samples, 16_000, 48_000).unwrap();
+        let path = dir.join(format!("neutral_{n}_48k.wav"));
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 48_000,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(&path, spec).unwrap();
+        for s in up {
+            w.write_sample(s).unwrap();
+            w.write_sample(s).unwrap();
+        }
+        w.finalize().unwrap();
+        resampled.push(path);
+    }
+    let out = run(&[&"baseline", &resampled[0], &resampled[1]]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let b48: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (x, y) in mean.iter().zip(b48["log_mel_mean"].as_array().unwrap()) {
+        let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+        assert!((x - y).abs() < 0.5, "{x} vs {y} dB");
+    }
+
+    // One clip holds about 1.4 s of speech: refused with one sentence, nothing written.
+    let lonely = dir.join("lonely.json");
+    let out = run(&[&"baseline", &baseline_fixture(1), &"--out", &lonely]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr),
+        "The baseline needs at least 2 s of speech; these recordings have 1.4 s. Record a little more in your everyday voice.\n"
+    );
+    assert!(!lonely.exists());
+
+    // A voice and white noise do not sound alike; a text file is not audio.
+    let out = run(&[&"baseline", &baseline_fixture(1), &librosa_fixture("white_noise.flac")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("The baseline recordings do not sound alike: "), "{}", text(&out.stderr));
+    let note = dir.join("note.txt");
+    std::fs::write(&note, "my voice, honestly").unwrap();
+    let out = run(&[&"baseline", &baseline_fixture(1), &baseline_fixture(2), &note]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(err.starts_with(&format!("{}: This is not an audio file", note.display())), "{err}");
+    assert_no_panic(&err);
+}

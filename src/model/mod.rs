@@ -4,11 +4,13 @@
 //! was trained on. Loading refuses a model whose parameters differ from the ones this crate
 //! computes, or whose bytes do not match the sidecar's sha256.
 
+mod baseline;
 #[cfg(not(target_arch = "wasm32"))]
 mod embedded;
 mod metrics;
 pub(crate) mod report;
 
+pub use baseline::{Baseline, MAX_CLIPPED_SHARE, MAX_LEVEL_GAP_DB, MAX_SHAPE_GAP_DB, MIN_BASELINE_SPEECH_S};
 #[cfg(not(target_arch = "wasm32"))]
 pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
 pub use metrics::{ClassScore, Metrics, score};

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use ser::{Analysis, Loader, PipelineOptions, SerError, Stepwise, analyse_16k};
 
-use crate::{export, predict};
+use crate::{baseline, export, predict};
 
 #[derive(Parser)]
 #[command(
@@ -34,12 +34,15 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// Score the model on a manifest of labelled clips: accuracy, UAR, macro-F1, confusion matrix.
     Eval(predict::EvalArgs),
+    /// Summarise one speaker's everyday voice from recordings of it (at least 2 s of speech in
+    /// all) into a baseline file: two numbers per frequency band, no audio.
+    Baseline(baseline::BaselineArgs),
     /// Export features of every clip in a manifest (with optional augmented copies) for training.
     Export(export::ExportArgs),
 }
 
 /// How silence is handled. Shared by every subcommand that reads audio.
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
 pub struct SilenceArgs {
     /// Use the whole file: do not trim silence at the start and end.
     #[arg(long)]
@@ -206,6 +209,7 @@ pub fn main() -> ExitCode {
             };
             for_each_file(&args.files, |path| features_json(path, &options))
         }
+        Command::Baseline(args) => baseline::run(args),
         Command::Export(args) => export::run(args),
         Command::Predict(args) => predict::run_predict(args),
         Command::Eval(args) => predict::run_eval(args),

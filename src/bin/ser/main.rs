@@ -3,6 +3,8 @@
 //! everything that computes is in the `ser` library.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod baseline;
+#[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod export;

@@ -91,7 +91,7 @@ pub fn analyse_file(model: &EmotionModel, path: &Path, options: &PipelineOptions
     report.map_err(in_file(path))
 }
 
-fn options_for(model: &EmotionModel, silence: &SilenceArgs) -> Result<PipelineOptions, String> {
+pub fn options_for(model: &EmotionModel, silence: &SilenceArgs) -> Result<PipelineOptions, String> {
     let mut options = silence.options()?;
     options.params = model.info().feature_params.clone();
     Ok(options)
