@@ -1,5 +1,6 @@
 //! Classification figures for `ser eval`: accuracy, unweighted average recall (UAR),
-//! macro-F1, per-class precision/recall/F1 and the confusion matrix.
+//! macro-F1, per-class precision/recall/F1 and the confusion matrix; and how well the
+//! confidence matches the accuracy (expected calibration error).
 
 use serde::Serialize;
 
@@ -70,9 +71,45 @@ pub fn score(model_labels: &[String], pairs: &[(String, String)]) -> Metrics {
     }
 }
 
+/// Expected calibration error of the top probability: `bins` equal-width bins of confidence
+/// (upper-closed, as `models/train/calibrate.py`), |accuracy − mean confidence| in each,
+/// weighted by its share of the predictions. `predictions` are (probabilities, true index).
+pub fn expected_calibration_error(predictions: &[(Vec<f32>, usize)], bins: usize) -> f64 {
+    let mut count = vec![0usize; bins];
+    let mut right = vec![0usize; bins];
+    let mut confidence = vec![0.0f64; bins];
+    for (p, truth) in predictions {
+        let (best, &top) = p.iter().enumerate().fold((0, &p[0]), |b, (i, v)| if *v > *b.1 { (i, v) } else { b });
+        let bin = ((top as f64 * bins as f64).ceil() as usize).clamp(1, bins) - 1;
+        count[bin] += 1;
+        right[bin] += usize::from(best == *truth);
+        confidence[bin] += top as f64;
+    }
+    let n = predictions.len().max(1) as f64;
+    (0..bins)
+        .filter(|&b| count[b] > 0)
+        .map(|b| count[b] as f64 / n * (right[b] as f64 / count[b] as f64 - confidence[b] / count[b] as f64).abs())
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calibration_error_by_hand() {
+        // Bin (0.5, 0.6]: two predictions at 0.55 / 0.58, one right: |0.5 - 0.565| = 0.065.
+        // Bin (0.9, 1.0]: two at 0.95, both right: |1 - 0.95| = 0.05. Equal shares: 0.0575.
+        let p = |top: f32, at: usize| {
+            let mut v = vec![(1.0 - top) / 3.0; 4];
+            v[at] = top;
+            v
+        };
+        let preds = vec![(p(0.55, 0), 0), (p(0.58, 1), 2), (p(0.95, 3), 3), (p(0.95, 2), 2)];
+        assert!((expected_calibration_error(&preds, 10) - 0.0575).abs() < 1e-6);
+        // Always right at full confidence: no error.
+        assert_eq!(expected_calibration_error(&[(vec![1.0, 0.0], 0)], 10), 0.0);
+    }
 
     fn s(x: &str) -> String {
         x.to_string()

@@ -13,7 +13,7 @@ pub(crate) mod report;
 pub use baseline::{Baseline, MAX_CLIPPED_SHARE, MAX_LEVEL_GAP_DB, MAX_SHAPE_GAP_DB, MIN_BASELINE_SPEECH_S};
 #[cfg(not(target_arch = "wasm32"))]
 pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
-pub use metrics::{ClassScore, Metrics, score};
+pub use metrics::{ClassScore, Metrics, expected_calibration_error, score};
 pub use report::{Report, Reporting, Segment, WHOLE_CLIP_MAX_S, window_starts};
 
 use std::sync::Arc;
@@ -44,6 +44,34 @@ pub struct ModelInfo {
     pub onnx_sha256: String,
     #[serde(default)]
     pub licence: String,
+    /// Absent for a model whose probabilities were never calibrated: they are then shown as
+    /// the graph gives them, and no result is "not sure".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+}
+
+/// Makes the probabilities mean what they say: fitted by the trainer on out-of-fold
+/// predictions of the speaker-independent CV (`models/train/calibrate.py`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Temperature scaling of the graph's (averaged) probabilities: `p_i ∝ p_i^(1/T)`.
+    pub temperature: f64,
+    /// Below this top probability (after scaling) a result is "not sure".
+    pub unsure_below: f64,
+}
+
+impl Calibration {
+    /// Scales `probabilities` in place; the order of the emotions never changes.
+    pub fn apply(&self, probabilities: &mut [f32]) {
+        let inv_t = 1.0 / self.temperature;
+        // In logs, from the largest, so small probabilities neither underflow nor overflow.
+        let logs: Vec<f64> = probabilities.iter().map(|&p| (p.max(1e-30) as f64).ln() * inv_t).collect();
+        let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = logs.iter().map(|l| (l - top).exp()).sum();
+        for (p, l) in probabilities.iter_mut().zip(&logs) {
+            *p = ((l - top).exp() / total) as f32;
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -106,6 +134,8 @@ impl ModelInput {
 pub struct Prediction {
     pub labels: Arc<Vec<String>>,
     pub probabilities: Vec<f32>,
+    /// The model's "not sure" threshold on the top probability, if it is calibrated.
+    pub unsure_below: Option<f32>,
 }
 
 impl Prediction {
@@ -125,6 +155,33 @@ impl Prediction {
 
     pub fn confidence(&self) -> f32 {
         self.probabilities[self.best_index()]
+    }
+
+    /// Whether the top probability is below the model's calibrated threshold.
+    pub fn unsure(&self) -> bool {
+        self.unsure_below.is_some_and(|t| self.confidence() < t)
+    }
+
+    /// The second most likely emotion.
+    pub fn runner_up(&self) -> &str {
+        let best = self.best_index();
+        let second = (0..self.probabilities.len())
+            .filter(|&i| i != best)
+            .fold(None, |b: Option<usize>, i| match b {
+                Some(j) if self.probabilities[j] >= self.probabilities[i] => Some(j),
+                _ => Some(i),
+            })
+            .unwrap_or(best);
+        &self.labels[second]
+    }
+
+    /// What to tell a person: the emotion, or "not sure: sad or calm" naming the two likeliest.
+    pub fn verdict(&self) -> String {
+        if self.unsure() {
+            format!("not sure: {} or {}", self.emotion(), self.runner_up())
+        } else {
+            self.emotion().to_string()
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
@@ -187,6 +244,13 @@ impl EmotionModel {
         let info: ModelInfo = serde_json::from_str(sidecar_json)
             .map_err(|e| SerError::ModelLoad(format!("its description file is not valid ({e})")))?;
         check_compatible(&info, &FeatureParams::default())?;
+        if let Some(c) = &info.calibration
+            && !(c.temperature.is_finite() && c.temperature > 0.0 && (0.0..=1.0).contains(&c.unsure_below))
+        {
+            return Err(SerError::ModelLoad(
+                "its description holds an invalid calibration (temperature or threshold)".into(),
+            ));
+        }
         if sha256_hex(onnx) != info.onnx_sha256.to_ascii_lowercase() {
             return Err(SerError::ModelMismatch(
                 "the model file is not the one its description was written for (sha256 differs)".into(),
@@ -237,8 +301,19 @@ impl EmotionModel {
         self.input.rows(&self.info.feature_params)
     }
 
-    /// Runs the model on frame-major input frames (`n_frames` rows of [`Self::input_rows`]).
+    /// Runs the model on frame-major input frames (`n_frames` rows of [`Self::input_rows`]),
+    /// calibrated when the sidecar says how.
     pub fn run(&self, frames: &[f32], n_frames: usize) -> Result<Prediction> {
+        let mut prediction = self.run_uncalibrated(frames, n_frames)?;
+        if let Some(c) = &self.info.calibration {
+            c.apply(&mut prediction.probabilities);
+            prediction.unsure_below = Some(c.unsure_below as f32);
+        }
+        Ok(prediction)
+    }
+
+    /// The graph's own output, as onnxruntime gives it (for parity checks).
+    pub fn run_uncalibrated(&self, frames: &[f32], n_frames: usize) -> Result<Prediction> {
         let rows = self.input_rows();
         if frames.len() != n_frames * rows {
             return Err(SerError::Inference(format!("expected {n_frames} frames of {rows} values")));
@@ -257,7 +332,7 @@ impl EmotionModel {
         if probabilities.iter().any(|p| !p.is_finite()) {
             return Err(SerError::Inference("the model produced invalid numbers".into()));
         }
-        Ok(Prediction { labels: self.labels.clone(), probabilities })
+        Ok(Prediction { labels: self.labels.clone(), probabilities, unsure_below: None })
     }
 
     /// The whole-clip prediction: the model over every kept frame at once.
@@ -288,6 +363,62 @@ mod tests {
         let onnx = include_bytes!("../../models/ser_cnn.onnx");
         let sidecar = include_str!("../../models/ser_cnn.json");
         EmotionModel::from_bytes(onnx, sidecar).unwrap()
+    }
+
+    fn prediction(probabilities: &[f32], unsure_below: Option<f32>) -> Prediction {
+        let labels = ["neutral", "calm", "happy", "sad"].iter().map(|s| s.to_string()).collect();
+        Prediction { labels: Arc::new(labels), probabilities: probabilities.to_vec(), unsure_below }
+    }
+
+    #[test]
+    fn temperature_scaling_keeps_the_order_and_softens_or_sharpens() {
+        let p = [0.1f32, 0.2, 0.6, 0.1];
+        let mut same = p;
+        Calibration { temperature: 1.0, unsure_below: 0.5 }.apply(&mut same);
+        assert!(same.iter().zip(&p).all(|(a, b)| (a - b).abs() < 1e-6), "{same:?}");
+        let mut soft = p;
+        Calibration { temperature: 2.0, unsure_below: 0.5 }.apply(&mut soft);
+        // p^(1/2), renormalised: 0.6 -> sqrt(.6) / (2 sqrt(.1) + sqrt(.2) + sqrt(.6)).
+        let want = 0.6f32.sqrt() / (2.0 * 0.1f32.sqrt() + 0.2f32.sqrt() + 0.6f32.sqrt());
+        assert!((soft[2] - want).abs() < 1e-6, "{soft:?}");
+        assert!((soft.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        let mut sharp = p;
+        Calibration { temperature: 0.5, unsure_below: 0.5 }.apply(&mut sharp);
+        assert!(sharp[2] > 0.6 && soft[2] < 0.6);
+        for q in [soft, sharp] {
+            assert_eq!(prediction(&q, None).best_index(), 2, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn a_result_below_the_threshold_is_not_sure_and_names_the_two_likeliest() {
+        let p = prediction(&[0.05, 0.35, 0.15, 0.45], Some(0.5));
+        assert!(p.unsure());
+        assert_eq!(p.verdict(), "not sure: sad or calm");
+        let sure = prediction(&[0.05, 0.25, 0.1, 0.6], Some(0.5));
+        assert!(!sure.unsure());
+        assert_eq!(sure.verdict(), "sad");
+        // An uncalibrated model is never "not sure": it has no threshold that means anything.
+        assert!(!prediction(&[0.05, 0.35, 0.15, 0.45], None).unsure());
+    }
+
+    #[test]
+    fn the_sidecar_calibration_applies_to_every_run_and_an_invalid_one_is_refused() {
+        let onnx = include_bytes!("../../models/ser_cnn.onnx");
+        let mut info: ModelInfo = serde_json::from_str(include_str!("../../models/ser_cnn.json")).unwrap();
+        let frames: Vec<f32> = (0..120 * 64).map(|i| -60.0 + 30.0 * ((i as f32) * 0.37).sin()).collect();
+        info.calibration = Some(Calibration { temperature: 1.7, unsure_below: 0.99 });
+        let model = EmotionModel::from_bytes(onnx, &serde_json::to_string(&info).unwrap()).unwrap();
+        let raw = model.run_uncalibrated(&frames, 120).unwrap();
+        let got = model.run(&frames, 120).unwrap();
+        let mut want = raw.probabilities.clone();
+        info.calibration.as_ref().unwrap().apply(&mut want);
+        assert_eq!(got.probabilities, want);
+        assert_ne!(got.probabilities, raw.probabilities);
+        assert!(got.unsure(), "a threshold of 0.99 makes this result unsure");
+        info.calibration = Some(Calibration { temperature: 0.0, unsure_below: 0.5 });
+        let err = EmotionModel::from_bytes(onnx, &serde_json::to_string(&info).unwrap()).err().unwrap();
+        assert!(err.to_string().contains("invalid calibration"), "{err}");
     }
 
     /// The any-length plan, planned under `T >= MIN_FRAMES`, gives what a plan for exactly

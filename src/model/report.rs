@@ -64,7 +64,7 @@ pub(crate) fn mean_prediction(timeline: &[Segment]) -> Prediction {
             *m += p / timeline.len() as f32;
         }
     }
-    Prediction { labels: first.labels.clone(), probabilities }
+    Prediction { labels: first.labels.clone(), probabilities, unsure_below: first.unsure_below }
 }
 
 /// Maps a sample offset in the joined kept audio back to the original recording.
@@ -187,6 +187,8 @@ impl Report {
             "file": file,
             "emotion": self.whole.emotion(),
             "confidence": round6(self.whole.confidence()),
+            "unsure": self.whole.unsure(),
+            "verdict": self.whole.verdict(),
             "probabilities": Self::probabilities_json(&self.whole),
             "kept": self.kept.iter().map(|[a, b]| json!([round6(*a as f32), round6(*b as f32)])).collect::<Vec<_>>(),
             "duration_s": round6(self.duration_s as f32),
@@ -203,6 +205,7 @@ impl Report {
                             "start_s": round6(s.start_s as f32),
                             "end_s": round6(s.end_s as f32),
                             "emotion": s.prediction.emotion(),
+                            "unsure": s.prediction.unsure(),
                             "probabilities": Self::probabilities_json(&s.prediction),
                         })
                     })

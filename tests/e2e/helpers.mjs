@@ -53,8 +53,8 @@ export async function openApp(page, url) {
 }
 
 /** The native CLI's answer for a file: the reference the page must match. */
-export function serPredict(file) {
-  const out = execFileSync(SER_BIN, ['predict', file], { encoding: 'utf8' });
+export function serPredict(file, ...extra) {
+  const out = execFileSync(SER_BIN, ['predict', ...extra, file], { encoding: 'utf8' });
   return JSON.parse(out);
 }
 
@@ -120,6 +120,8 @@ function assertClose(a, b, what) {
 /** Exported report equals the CLI's JSON (but for the file name). */
 export function assertSameReport(got, want) {
   assert.equal(got.emotion, want.emotion);
+  assert.equal(got.unsure, want.unsure, 'unsure');
+  assert.equal(got.verdict, want.verdict, 'verdict');
   assertClose(got.confidence, want.confidence, 'confidence');
   assertClose(got.duration_s, want.duration_s, 'duration_s');
   assert.equal(got.kept.length, want.kept.length, 'kept intervals');

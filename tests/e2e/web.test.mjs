@@ -3,12 +3,12 @@
 // Needs dist/ (scripts/build_web.sh) and target/release/ser (cargo build --release).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, FIXTURE, TOL, assertSameReport, exportReport, launch, makeSpeechWav, openApp, serPredict,
+  ARTIFACTS, FIXTURE, ROOT, TOL, assertSameReport, exportReport, launch, makeSpeechWav, openApp, serPredict,
   serPredictError, shownProbabilities, startServer, watchNetwork, writeWav,
 } from './helpers.mjs';
 
@@ -36,7 +36,7 @@ const prediction = () => page.locator('[data-testid="prediction"]');
 /** The page's prediction equals the CLI's: same emotion, probabilities within TOL. */
 async function assertMatchesCli(expected) {
   await prediction().waitFor({ timeout: 60_000 });
-  assert.equal((await prediction().textContent()).trim(), expected.emotion);
+  assert.equal((await prediction().textContent()).trim(), expected.unsure ? 'Not sure' : expected.emotion);
   const labels = Object.keys(expected.probabilities);
   assert.equal(labels.length, 8);
   const shown = await shownProbabilities(page, labels);
@@ -182,6 +182,34 @@ test('a model that fails to load is a message, not a broken page', T, async () =
   await p.setInputFiles('[data-testid="file-input"]', FIXTURE);
   await error.waitFor();
   assert.match(await error.textContent(), /model/);
+  await ctx.close();
+});
+
+test('below the calibrated threshold the page says "not sure" and names the two likeliest, as ser predict does', T, async () => {
+  // The shipped sidecar with a threshold no clip reaches: every result is "not sure".
+  const dir = join(ARTIFACTS, 'unsure-model');
+  mkdirSync(dir, { recursive: true });
+  const sidecar = JSON.parse(readFileSync(join(ROOT, 'models/ser_cnn.json'), 'utf8'));
+  sidecar.calibration = { temperature: sidecar.calibration?.temperature ?? 1.0, unsure_below: 0.999 };
+  writeFileSync(join(dir, 'ser_cnn.json'), JSON.stringify(sidecar));
+  copyFileSync(join(ROOT, 'models/ser_cnn.onnx'), join(dir, 'ser_cnn.onnx'));
+  const expected = serPredict(FIXTURE, '--model', join(dir, 'ser_cnn.onnx'));
+  assert.equal(expected.unsure, true);
+  const second = Object.entries(expected.probabilities).sort((a, b) => b[1] - a[1])[1][0];
+  assert.equal(expected.verdict, `not sure: ${expected.emotion} or ${second}`);
+
+  const ctx = await browser.newContext({ serviceWorkers: 'block', acceptDownloads: true });
+  watchNetwork(ctx, network);
+  const p = await ctx.newPage();
+  await p.route('**/ser_cnn.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(sidecar) }));
+  await openApp(p, srv.url);
+  await p.setInputFiles('[data-testid="file-input"]', FIXTURE);
+  await p.locator('[data-testid="unsure"]').waitFor({ timeout: 60_000 });
+  assert.equal((await p.locator('[data-testid="prediction"]').textContent()).trim(), 'Not sure');
+  const said = await p.locator('[data-testid="confidence"]').textContent();
+  assert.match(said.toLowerCase(), new RegExp(`^${expected.emotion} or ${second}\\?`));
+  assertSameReport(await exportReport(p), expected);
+  await p.screenshot({ path: join(ARTIFACTS, 'unsure-1280.png') });
   await ctx.close();
 });
 

@@ -15,6 +15,19 @@ pub struct PredictionProps {
 #[function_component(PredictionCard)]
 pub fn prediction_card(props: &PredictionProps) -> Html {
     let p = &props.prediction;
+    // Below the model's calibrated threshold the two likeliest emotions are named instead of
+    // one: a guess shown as large as a clear answer would be read as one.
+    if p.unsure() {
+        return html! {
+            <div class="prediction-card unsure" data-testid="unsure">
+                <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
+                <p class="prediction" data-testid="prediction">{ "Not sure" }</p>
+                <p class="confidence" data-testid="confidence">
+                    { format!("{} or {}? At most {:.0}% likely.", capitalise(p.emotion()), p.runner_up(), p.confidence() * 100.0) }
+                </p>
+            </div>
+        };
+    }
     let color = emotion_color(p.emotion(), p.best_index());
     html! {
         <div class="prediction-card" style={format!("--emotion: {color}")}>
@@ -23,6 +36,11 @@ pub fn prediction_card(props: &PredictionProps) -> Html {
             <p class="confidence" data-testid="confidence">{ format!("{:.0}% confidence", p.confidence() * 100.0) }</p>
         </div>
     }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[derive(Properties, PartialEq)]
