@@ -9,7 +9,8 @@ pub enum SerError {
     Empty,
     #[error("This is not an audio file: its content matches no audio format we read (WAV, FLAC, MP3, OGG/Vorbis).")]
     NotAudio,
-    #[error("This audio uses a codec we cannot decode ({0}).")]
+    /// The codec as a person knows it ("the Speex codec"), never an internal id.
+    #[error("This file uses {0}, which ser cannot decode; convert it to WAV or FLAC.")]
     UnsupportedCodec(String),
     #[error("The audio file is damaged or cut off: {0}.")]
     Corrupt(String),

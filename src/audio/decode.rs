@@ -3,12 +3,17 @@
 
 use std::io::Cursor;
 
-use symphonia::core::codecs::audio::AudioDecoder;
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use std::io::Read;
+
+use symphonia::core::codecs::CodecProfile;
+use symphonia::core::codecs::audio::well_known::profiles::{
+    CODEC_PROFILE_AAC_HE, CODEC_PROFILE_AAC_HE_V2, CODEC_PROFILE_AAC_USAC,
+};
+use symphonia::core::codecs::audio::{AudioCodecId, AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::{MediaSource, MediaSourceStream};
+use symphonia::core::io::{MediaSource, MediaSourceStream, SeekBuffered};
 use symphonia::core::meta::MetadataOptions;
 
 use crate::error::{Result, SerError};
@@ -58,6 +63,124 @@ pub struct MonoDecoder<'s> {
     /// Frames the container says the track has, if it says.
     expected_frames: Option<u64>,
     frames_decoded: u64,
+    /// The codec's name, for an error should the decoder refuse a packet later.
+    codec: Option<&'static str>,
+}
+
+/// The name people know a codec by. Error messages use it instead of symphonia's numeric id,
+/// which means nothing to anyone.
+pub fn codec_name(id: AudioCodecId) -> Option<&'static str> {
+    use symphonia::core::codecs::audio::well_known::*;
+    let name = match id {
+        CODEC_ID_PCM_ALAW => "A-law",
+        CODEC_ID_PCM_MULAW => "μ-law",
+        id if (CODEC_ID_PCM_S32LE..=CODEC_ID_PCM_F64BE_PLANAR).contains(&id) => "PCM",
+        CODEC_ID_ADPCM_G722 => "G.722",
+        CODEC_ID_ADPCM_G726 | CODEC_ID_ADPCM_G726LE => "G.726",
+        CODEC_ID_ADPCM_MS => "Microsoft ADPCM",
+        CODEC_ID_ADPCM_IMA_WAV | CODEC_ID_ADPCM_IMA_QT => "IMA ADPCM",
+        CODEC_ID_VORBIS => "Vorbis",
+        CODEC_ID_OPUS => "Opus",
+        CODEC_ID_SPEEX => "Speex",
+        CODEC_ID_MUSEPACK => "Musepack",
+        CODEC_ID_MP1 => "MPEG Layer I",
+        CODEC_ID_MP2 => "MPEG Layer II (MP2)",
+        CODEC_ID_MP3 => "MP3",
+        CODEC_ID_AAC => "AAC",
+        CODEC_ID_AC3 => "Dolby Digital (AC-3)",
+        CODEC_ID_EAC3 => "Dolby Digital Plus (E-AC-3)",
+        CODEC_ID_AC4 => "Dolby AC-4",
+        CODEC_ID_DCA => "DTS",
+        CODEC_ID_ATRAC1 | CODEC_ID_ATRAC3 | CODEC_ID_ATRAC3PLUS | CODEC_ID_ATRAC9 => "ATRAC",
+        CODEC_ID_WMA => "Windows Media Audio (WMA)",
+        CODEC_ID_RA10 | CODEC_ID_RA20 | CODEC_ID_SIPR | CODEC_ID_COOK | CODEC_ID_RALF => "RealAudio",
+        CODEC_ID_SBC => "Bluetooth SBC",
+        CODEC_ID_APTX => "aptX",
+        CODEC_ID_APTX_HD => "aptX HD",
+        CODEC_ID_LDAC => "LDAC",
+        CODEC_ID_BINK_AUDIO => "Bink Audio",
+        CODEC_ID_SMACKER_AUDIO => "Smacker audio",
+        CODEC_ID_FLAC => "FLAC",
+        CODEC_ID_WAVPACK => "WavPack",
+        CODEC_ID_MONKEYS_AUDIO => "Monkey's Audio",
+        CODEC_ID_ALAC => "Apple Lossless (ALAC)",
+        CODEC_ID_TTA => "True Audio (TTA)",
+        CODEC_ID_TRUEHD => "Dolby TrueHD",
+        _ => return None,
+    };
+    Some(name)
+}
+
+/// The codec an [`SerError::UnsupportedCodec`] names: "the Speex codec", or "a form of the AAC
+/// codec" when ser decodes the codec but not this variant of it.
+fn unsupported_codec(params: &AudioCodecParameters) -> SerError {
+    let registered = symphonia::default::get_codecs().get_audio_decoder(params.codec).is_some();
+    let name = match (codec_name(params.codec), params.profile) {
+        (Some("AAC"), Some(profile)) => aac_profile_name(profile),
+        (name, _) => name,
+    };
+    SerError::UnsupportedCodec(match name {
+        Some(name) if registered => format!("a form of the {name} codec"),
+        Some(name) => format!("the {name} codec"),
+        None => "an audio codec that ser does not know".to_string(),
+    })
+}
+
+fn aac_profile_name(profile: CodecProfile) -> Option<&'static str> {
+    Some(match profile {
+        CODEC_PROFILE_AAC_HE => "HE-AAC",
+        CODEC_PROFILE_AAC_HE_V2 => "HE-AAC v2",
+        CODEC_PROFILE_AAC_USAC => "xHE-AAC",
+        _ => "AAC",
+    })
+}
+
+/// Audio formats that the probe does not recognise, told apart by their first bytes, so that a
+/// recording in one of them is not called "not an audio file".
+fn sniff_unsupported(head: &[u8]) -> Option<&'static str> {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    // An Ogg page whose first packet (after the 27-byte header and a one-entry segment table)
+    // is a Speex header; symphonia reads Ogg, but not Speex inside it.
+    if starts(b"OggS") && head.get(28..36) == Some(b"Speex   ") {
+        return Some("Speex");
+    }
+    if starts(b"#!AMR-WB\n") {
+        return Some("AMR-WB");
+    }
+    if starts(b"#!AMR\n") {
+        return Some("AMR");
+    }
+    if starts(&[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]) {
+        return Some("Windows Media Audio (WMA)");
+    }
+    if starts(b"MAC ") {
+        return Some("Monkey's Audio");
+    }
+    if starts(b"wvpk") {
+        return Some("WavPack");
+    }
+    if starts(b"MPCK") || starts(b"MP+") {
+        return Some("Musepack");
+    }
+    if starts(b"TTA1") {
+        return Some("True Audio (TTA)");
+    }
+    None
+}
+
+/// The first bytes of the stream, left in place for the probe.
+fn peek_head(mss: &mut MediaSourceStream<'_>) -> Vec<u8> {
+    let mut head = vec![0u8; 64];
+    let mut filled = 0;
+    while filled < head.len() {
+        match mss.read(&mut head[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    mss.seek_buffered_rel(-(filled as isize));
+    head.truncate(filled);
+    head
 }
 
 fn map_probe_error(err: SymphoniaError) -> SerError {
@@ -75,10 +198,14 @@ fn map_probe_error(err: SymphoniaError) -> SerError {
 
 impl<'s> MonoDecoder<'s> {
     pub fn new(source: Box<dyn MediaSource + 's>) -> Result<Self> {
-        let mss = MediaSourceStream::new(source, Default::default());
+        let mut mss = MediaSourceStream::new(source, Default::default());
+        let head = peek_head(&mut mss);
         let format = symphonia::default::get_probe()
             .probe(&Hint::new(), mss, FormatOptions::default(), MetadataOptions::default())
-            .map_err(map_probe_error)?;
+            .map_err(|e| match sniff_unsupported(&head) {
+                Some(name) => SerError::UnsupportedCodec(format!("the {name} codec")),
+                None => map_probe_error(e),
+            })?;
         let track = format.default_track(TrackType::Audio).ok_or(SerError::NoAudio)?;
         let params = track.codec_params.as_ref().and_then(|p| p.audio()).ok_or(SerError::NoAudio)?;
         if let Some(rate) = params.sample_rate {
@@ -87,10 +214,10 @@ impl<'s> MonoDecoder<'s> {
         if let Some(ch) = &params.channels {
             check_channels(ch.count())?;
         }
-        let codec_name = format!("{:?}", params.codec);
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(params, &AudioDecoderOptions::default())
-            .map_err(|_| SerError::UnsupportedCodec(codec_name))?;
+            .map_err(|_| unsupported_codec(params))?;
+        let codec = codec_name(params.codec);
         let track_id = track.id;
         let expected_frames = track.num_frames;
         let sample_rate = params.sample_rate.unwrap_or(0);
@@ -107,6 +234,7 @@ impl<'s> MonoDecoder<'s> {
             decoded_blocks: 0,
             expected_frames,
             frames_decoded: 0,
+            codec,
         })
     }
 
@@ -171,8 +299,13 @@ impl<'s> MonoDecoder<'s> {
                     }
                     continue;
                 }
-                Err(SymphoniaError::Unsupported(what)) => {
-                    return Err(SerError::UnsupportedCodec(what.to_string()));
+                // symphonia's own words name a feature of the stream, not something a person
+                // can act on; the codec is what they can convert away from.
+                Err(SymphoniaError::Unsupported(_)) => {
+                    return Err(SerError::UnsupportedCodec(match self.codec {
+                        Some(name) => format!("a form of the {name} codec"),
+                        None => "a form of its audio codec".to_string(),
+                    }));
                 }
                 Err(e) => return Err(SerError::Corrupt(e.to_string())),
             };

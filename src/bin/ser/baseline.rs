@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Args;
 use ser::Baseline;
 
-use crate::cli::{SilenceArgs, analyse_path};
+use crate::cli::SilenceArgs;
+use crate::inputs::{Input, analyse};
 use crate::predict::{ModelArgs, options_for};
 
 #[derive(Args)]
@@ -35,7 +36,8 @@ pub fn run(args: BaselineArgs) -> ExitCode {
 fn make(args: &BaselineArgs) -> Result<(), String> {
     let model = args.model.load()?;
     let options = options_for(&model, &SilenceArgs::default())?;
-    let analyses = args.files.iter().map(|path| analyse_path(path, &options)).collect::<Result<Vec<_>, _>>()?;
+    let analyses =
+        args.files.iter().map(|path| analyse(&Input::file(path), &options)).collect::<Result<Vec<_>, _>>()?;
     let baseline = Baseline::from_analyses(&analyses, model.info()).map_err(|e| e.to_string())?;
     let json = baseline.to_json() + "\n";
     match &args.out {

@@ -1,15 +1,18 @@
 //! The `ser` command line. Each input error becomes one line on stderr and a non-zero exit;
 //! with several files, a bad one is reported and the rest still run.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
-use ser::{Analysis, Loader, PipelineOptions, SerError, Stepwise, analyse_16k};
+use ser::PipelineOptions;
 
+use crate::batch::{Progress, default_jobs, internal_error, run_ordered};
+use crate::inputs::{self, FileError, Input, expand};
+use crate::output::{Destination, Format, WriteError};
 use crate::{baseline, export, predict};
 
 #[derive(Parser)]
@@ -18,7 +21,8 @@ use crate::{baseline, export, predict};
     version,
     about = "Speech emotion recognition: the same Rust pipeline as the web page, on the command line.",
     long_about = "Speech emotion recognition: the same Rust pipeline as the web page, on the command line.\n\n\
-                  Audio is decoded (WAV, FLAC, MP3, OGG/Vorbis; the format is read from the content), \
+                  Audio is decoded (WAV, FLAC, MP3, Ogg/Vorbis, M4A with AAC or ALAC, Matroska/WebM \
+                  except Opus; the format is read from the content), \
                   mixed to mono, resampled to 16 kHz, trimmed of silence and turned into MFCCs equal to librosa's."
 )]
 pub struct Cli {
@@ -30,7 +34,7 @@ pub struct Cli {
 pub enum Command {
     /// Print the MFCCs and the parameters used to compute them, one JSON object per file.
     Features(FeaturesArgs),
-    /// Predict the emotion of each file: one JSON line per file.
+    /// Predict the emotion of each file: one JSON line per file, or CSV, or subtitles.
     Predict(predict::PredictArgs),
     /// Score the model on a manifest of labelled clips: accuracy, UAR, macro-F1, confusion matrix.
     Eval(predict::EvalArgs),
@@ -65,84 +69,125 @@ impl SilenceArgs {
 
 #[derive(Args)]
 pub struct FeaturesArgs {
-    /// Audio files to analyse.
+    /// Audio files, folders (searched recursively, in name order) or - for standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub silence: SilenceArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
 }
 
-fn cannot_read(path: &Path, e: std::io::Error) -> String {
-    let why = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    format!("{}: cannot read the file ({why}).", path.display())
+/// How many files are analysed at once.
+#[derive(Args, Clone)]
+pub struct JobsArgs {
+    /// Analyse N files at once (default: all cores). Results come in input order either way,
+    /// byte for byte the same as with --jobs 1.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
 }
 
-/// Reads a file into memory, with a sentence for the usual failures.
-pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
-    if path.is_dir() {
-        return Err(format!("{}: this is a folder, not an audio file.", path.display()));
-    }
-    std::fs::read(path).map_err(|e| cannot_read(path, e))
-}
-
-/// Opens an audio file for streaming, with a sentence for the usual failures.
-pub fn open_input(path: &Path) -> Result<std::fs::File, String> {
-    if path.is_dir() {
-        return Err(format!("{}: this is a folder, not an audio file.", path.display()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
-    match file.metadata() {
-        Ok(m) if m.len() == 0 => Err(format!("{}: {}", path.display(), SerError::Empty)),
-        _ => Ok(file),
+impl JobsArgs {
+    pub fn get(&self) -> usize {
+        self.jobs.map_or_else(default_jobs, |n| n as usize)
     }
 }
 
-/// The sentence for a pipeline error in `path`.
-pub fn in_file(path: &Path) -> impl Fn(SerError) -> String + '_ {
-    move |e| format!("{}: {e}", path.display())
+/// Options of the commands that read many inputs.
+#[derive(Args, Clone)]
+pub struct BatchArgs {
+    #[command(flatten)]
+    pub jobs: JobsArgs,
+    /// Skip files found in folders that are not audio without a word (they never count as
+    /// failures; without --quiet each gets one line on stderr).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
-/// A file decoded for the in-memory pipeline, or the length that keeps it out.
-pub enum Loaded {
-    Signal(Vec<f32>),
-    /// Longer than `options.limits` allows in memory (see [`ser::pipeline::analyse_long`]).
-    TooLong {
-        seconds: f64,
-    },
-}
-
-/// Decodes a file to the analysis rate, streaming it from disk.
-pub fn load_file(path: &Path, options: &PipelineOptions) -> Result<Loaded, String> {
-    let loader = Loader::new(Box::new(open_input(path)?), options).map_err(in_file(path))?;
-    if let Some(seconds) = loader.expected_seconds().filter(|&s| s > options.limits.max_seconds) {
-        return Ok(Loaded::TooLong { seconds });
+/// Runs `job` on every input (in parallel, see [`run_ordered`]) and writes its output, in input
+/// order, to `destination`; `header` goes before the first output. Failures get one line each
+/// on stderr. The exit status is non-zero if any input failed or nothing was analysed; a
+/// non-audio file found in a folder is skipped, not failed.
+pub fn for_each_input<F>(
+    inputs: &[Input],
+    batch: &BatchArgs,
+    destination: &mut Destination,
+    format: Format,
+    header: Vec<u8>,
+    job: F,
+) -> ExitCode
+where
+    F: Fn(&Input, &Progress) -> Result<Vec<u8>, FileError> + Sync,
+{
+    let progress = Progress::new(inputs.len());
+    let (mut done, mut failed, mut stopped) = (0usize, 0usize, false);
+    let mut header = Some(header).filter(|h| !h.is_empty());
+    run_ordered(
+        inputs,
+        batch.jobs.get(),
+        |input| job(input, &progress),
+        |i, result| {
+            let input = &inputs[i];
+            progress.advance();
+            match result.unwrap_or_else(|()| Err(FileError::other(internal_error(&input.name)))) {
+                Ok(bytes) => {
+                    let bytes = match header.take() {
+                        Some(mut h) => {
+                            h.extend_from_slice(&bytes);
+                            h
+                        }
+                        None => bytes,
+                    };
+                    match progress.suspend(|| destination.write(&bytes, &input.out_stem, format)) {
+                        Ok(()) => done += 1,
+                        Err(WriteError::Closed) => {
+                            stopped = true;
+                            return ControlFlow::Break(());
+                        }
+                        Err(WriteError::Failed(message)) => {
+                            progress.note(&message);
+                            stopped = true;
+                            return ControlFlow::Break(());
+                        }
+                    }
+                }
+                Err(e) if e.not_audio && input.walked => {
+                    if !batch.quiet {
+                        progress.note(&e.message);
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    progress.note(&e.message);
+                }
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    progress.finish();
+    if stopped || failed > 0 {
+        return ExitCode::FAILURE;
     }
-    match loader.finish() {
-        Ok(signal) => Ok(Loaded::Signal(signal)),
-        Err(SerError::TooLong { got, .. }) => Ok(Loaded::TooLong { seconds: got }),
-        Err(e) => Err(in_file(path)(e)),
+    if done == 0 {
+        eprintln!("No audio file was found among the inputs.");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
-/// Analyses a file that fits in memory.
-pub fn analyse_path(path: &Path, options: &PipelineOptions) -> Result<Analysis, String> {
-    match load_file(path, options)? {
-        Loaded::Signal(signal) => analyse_16k(signal, options).map_err(in_file(path)),
-        Loaded::TooLong { seconds } => {
-            Err(in_file(path)(SerError::TooLong { got: seconds, limit: options.limits.max_seconds }))
-        }
-    }
+/// The inputs of a command, or the sentence (exit status 2) for an impossible list.
+pub fn expand_or_exit(paths: &[PathBuf]) -> Result<Vec<Input>, ExitCode> {
+    expand(paths).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
 }
 
-fn features_json(path: &Path, options: &PipelineOptions) -> Result<serde_json::Value, String> {
-    let analysis = analyse_path(path, options)?;
+fn features_json(input: &Input, options: &PipelineOptions) -> Result<serde_json::Value, FileError> {
+    let analysis = inputs::analyse(input, options)?;
     let p = &options.params;
     Ok(json!({
-        "file": path.display().to_string(),
+        "file": input.name,
         "sample_rate": p.sample_rate,
         "n_fft": p.n_fft,
         "hop_length": p.hop_length,
@@ -168,32 +213,6 @@ fn features_json(path: &Path, options: &PipelineOptions) -> Result<serde_json::V
     }))
 }
 
-/// Runs `job` for every file, printing results on stdout and errors on stderr.
-pub fn for_each_file<F>(files: &[PathBuf], mut job: F) -> ExitCode
-where
-    F: FnMut(&Path) -> Result<serde_json::Value, String>,
-{
-    let mut failed = 0;
-    let stdout = std::io::stdout();
-    for path in files {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(path)))
-            .unwrap_or_else(|_| Err(format!("{}: internal error while analysing this file.", path.display())));
-        match result {
-            Ok(value) => {
-                let mut out = stdout.lock();
-                if writeln!(out, "{value}").is_err() {
-                    return ExitCode::FAILURE;
-                }
-            }
-            Err(message) => {
-                failed += 1;
-                eprintln!("{message}");
-            }
-        }
-    }
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
-}
-
 pub fn main() -> ExitCode {
     // Panics are bugs, but a user should still see one line, not a backtrace.
     std::panic::set_hook(Box::new(|_| {}));
@@ -207,7 +226,13 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            for_each_file(&args.files, |path| features_json(path, &options))
+            let inputs = match expand_or_exit(&args.files) {
+                Ok(i) => i,
+                Err(code) => return code,
+            };
+            for_each_input(&inputs, &args.batch, &mut Destination::Stdout, Format::Jsonl, Vec::new(), |input, _| {
+                features_json(input, &options).map(|v| format!("{v}\n").into_bytes())
+            })
         }
         Command::Baseline(args) => baseline::run(args),
         Command::Export(args) => export::run(args),

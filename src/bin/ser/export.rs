@@ -1,6 +1,7 @@
 //! `ser export`: features for every clip of a manifest, as arrays the PyTorch trainer reads.
 //! Waveform augmentations run here, before the features, through the same core.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -8,7 +9,8 @@ use clap::Args;
 use ndarray::{Array1, Array2};
 use serde_json::json;
 
-use crate::cli::read_input;
+use crate::batch::{Progress, default_jobs, internal_error, run_ordered};
+use crate::inputs::read_input;
 use crate::manifest::{ManifestRow, default_root, read_manifest};
 use ser::audio::Augmentation;
 use ser::audio::{DecodeLimits, decode_bytes};
@@ -34,9 +36,9 @@ pub struct ExportArgs {
     /// Seed for the augmentations; the same seed gives the same arrays.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Clips analysed at once (default: all cores); the arrays are the same whatever the number.
+    #[arg(long, visible_alias = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
     /// Trim silence from the clean clip before augmenting it, so added noise does not make
     /// the trimmer keep the clip's silent edges (augmented copies then match the originals).
     #[arg(long)]
@@ -101,23 +103,6 @@ pub fn run(args: ExportArgs) -> ExitCode {
     let root = default_root(&args.manifest, args.root.as_deref());
     let options = PipelineOptions::default();
     let width = if args.feature == "mfcc" { options.params.n_mfcc } else { options.params.n_mels };
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-
-    let mut results: Vec<Option<Result<Vec<Item>, String>>> = (0..rows.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let chunks: Vec<_> = results.chunks_mut(rows.len().div_ceil(threads)).enumerate().collect();
-        let chunk_len = rows.len().div_ceil(threads);
-        for (c, slots) in chunks {
-            let (rows, root, args, options) = (&rows, &root, &args, &options);
-            scope.spawn(move || {
-                for (k, slot) in slots.iter_mut().enumerate() {
-                    let i = c * chunk_len + k;
-                    *slot = Some(export_row(i, &rows[i], root, args, options));
-                }
-            });
-        }
-    });
-
     let mut features: Vec<f32> = Vec::new();
     let mut offsets: Vec<i64> = vec![0];
     let mut items_csv = csv::Writer::from_writer(Vec::new());
@@ -134,34 +119,45 @@ pub fn run(args: ExportArgs) -> ExitCode {
         "frames",
     ]);
     let (mut failed, mut written) = (0usize, 0usize);
-    for result in results.into_iter().flatten() {
-        match result {
-            Ok(items) => {
-                for item in items {
-                    let row = &rows[item.row];
-                    features.extend_from_slice(&item.frames);
-                    offsets.push(offsets.last().copied().unwrap_or(0) + item.n_frames as i64);
-                    let _ = items_csv.write_record([
-                        written.to_string(),
-                        row.path.clone(),
-                        row.corpus.clone(),
-                        row.speaker.clone(),
-                        row.gender.clone(),
-                        row.emotion.clone(),
-                        row.intensity.clone(),
-                        item.copy.to_string(),
-                        item.augmentation,
-                        item.n_frames.to_string(),
-                    ]);
-                    written += 1;
+    let indices: Vec<usize> = (0..rows.len()).collect();
+    let jobs = args.threads.map_or_else(default_jobs, |n| n as usize);
+    let progress = Progress::new(rows.len());
+    run_ordered(
+        &indices,
+        jobs,
+        |&i| export_row(i, &rows[i], &root, &args, &options),
+        |i, result| {
+            progress.advance();
+            match result.unwrap_or_else(|()| Err(internal_error(&rows[i].path))) {
+                Ok(items) => {
+                    for item in items {
+                        let row = &rows[item.row];
+                        features.extend_from_slice(&item.frames);
+                        offsets.push(offsets.last().copied().unwrap_or(0) + item.n_frames as i64);
+                        let _ = items_csv.write_record([
+                            written.to_string(),
+                            row.path.clone(),
+                            row.corpus.clone(),
+                            row.speaker.clone(),
+                            row.gender.clone(),
+                            row.emotion.clone(),
+                            row.intensity.clone(),
+                            item.copy.to_string(),
+                            item.augmentation,
+                            item.n_frames.to_string(),
+                        ]);
+                        written += 1;
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    progress.note(&format!("skipped {e}"));
                 }
             }
-            Err(e) => {
-                failed += 1;
-                eprintln!("skipped {e}");
-            }
-        }
-    }
+            ControlFlow::Continue(())
+        },
+    );
+    progress.finish();
     if let Err(e) = write_outputs(&args, &options, width, features, offsets, items_csv) {
         eprintln!("{e}");
         return ExitCode::FAILURE;

@@ -1,14 +1,18 @@
 //! `ser predict` and `ser eval`: the shipped model (embedded in the binary) or `--model PATH`.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::{Loaded, SilenceArgs, for_each_file, in_file, load_file, open_input, read_input};
+use crate::batch::{Progress, internal_error, run_ordered};
+use crate::cli::{BatchArgs, JobsArgs, SilenceArgs, expand_or_exit, for_each_input};
+use crate::inputs::{FileError, Input, Loaded, in_file, load, read_input};
 use crate::manifest::{default_root, read_manifest};
+use crate::output::{Destination, Format, per_input_path};
 use ser::SerError;
 use ser::model::{EmotionModel, Report};
 use ser::model::{Metrics, score};
@@ -40,9 +44,21 @@ impl ModelArgs {
 
 #[derive(Args)]
 pub struct PredictArgs {
-    /// Audio files to classify.
+    /// Audio files, folders (searched recursively, in name order) or - for standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// What to print: JSON lines, CSV, or the timeline as WebVTT or SRT subtitles.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: Format,
+    /// With --format csv, one row per timeline window (3 s) instead of one per file.
+    #[arg(long)]
+    pub timeline: bool,
+    /// Write to this file instead of standard output. VTT and SRT hold one recording each:
+    /// with several inputs, name an existing folder, which gets one <name>.vtt (or .srt) per input.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub batch: BatchArgs,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -61,40 +77,72 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub jobs: JobsArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
-/// The report for one file: in memory up to the pipeline's limit, streamed from disk beyond.
-pub fn analyse_file(model: &EmotionModel, path: &Path, options: &PipelineOptions) -> Result<Report, String> {
-    if let Loaded::Signal(signal) = load_file(path, options)? {
-        let analysis = analyse_16k(signal, options).map_err(in_file(path))?;
-        return Report::new(model, &analysis).map_err(in_file(path));
+/// The report for one input: in memory up to the pipeline's limit, streamed from disk beyond.
+pub fn analyse_file(
+    model: &EmotionModel,
+    input: &Input,
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<Report, FileError> {
+    let in_file = in_file(&input.name);
+    if let Loaded::Signal(signal) = load(input, options)? {
+        let analysis = analyse_16k(signal, options).map_err(&in_file)?;
+        return Report::new(model, &analysis).map_err(&in_file);
     }
     let mut open = || -> ser::Result<Box<dyn MediaSource>> {
-        let file = open_input(path).map_err(|e| SerError::Corrupt(format!("it could not be read again ({e})")))?;
-        Ok(Box::new(file))
+        input.open().map_err(|e| SerError::Corrupt(format!("it could not be read again ({e})")))
     };
-    // On a terminal, say how far a long file is; in a pipe or a log, stay quiet.
-    let show = std::io::stderr().is_terminal();
-    let mut last = -1i32;
-    let mut progress = |fraction: f64| {
-        let percent = (fraction * 100.0) as i32;
-        if show && percent != last {
-            last = percent;
-            eprint!("\r{}: analysing a long recording in three passes… {percent:3} %", path.display());
-        }
-    };
-    let report = analyse_long(&mut open, model, options, &mut progress);
-    if show {
-        eprint!("\r\x1b[2K");
-    }
-    report.map_err(in_file(path))
+    analyse_long(&mut open, model, options, &mut |fraction| progress.long_file(&input.name, fraction)).map_err(in_file)
 }
 
 pub fn options_for(model: &EmotionModel, silence: &SilenceArgs) -> Result<PipelineOptions, String> {
     let mut options = silence.options()?;
     options.params = model.info().feature_params.clone();
     Ok(options)
+}
+
+/// Where `ser predict`'s output goes, or the sentence that says why it cannot.
+fn destination(args: &PredictArgs, inputs: &[Input]) -> Result<Destination, String> {
+    let format = args.format;
+    let destination = match &args.out {
+        None => Destination::Stdout,
+        Some(path) if path.is_dir() && format.one_file_per_input() => Destination::Folder(path.clone()),
+        Some(path) if path.is_dir() => {
+            return Err(format!(
+                "{}: this is a folder; --format {} writes one file, so give --out a file name.",
+                path.display(),
+                format.extension()
+            ));
+        }
+        Some(path) => Destination::File { path: path.clone(), file: None },
+    };
+    let several = inputs.len() > 1;
+    if format.one_file_per_input() && several && !matches!(destination, Destination::Folder(_)) {
+        return Err(format!(
+            "Subtitles hold the cues of one recording: for {} inputs, give --out an existing folder, which gets one .{} file per input.",
+            inputs.len(),
+            format.extension()
+        ));
+    }
+    if let Destination::Folder(folder) = &destination {
+        let mut seen: HashMap<PathBuf, &str> = HashMap::new();
+        for input in inputs.iter().filter(|i| !i.out_stem.as_os_str().is_empty()) {
+            let path = per_input_path(folder, &input.out_stem, format);
+            if let Some(other) = seen.insert(path.clone(), &input.name) {
+                return Err(format!(
+                    "{other} and {} would both be written to {}; rename one or run them separately.",
+                    input.name,
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(destination)
 }
 
 pub fn run_predict(args: PredictArgs) -> ExitCode {
@@ -112,8 +160,21 @@ pub fn run_predict(args: PredictArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    for_each_file(&args.files, |path| {
-        analyse_file(&model, path, &options).map(|r| r.to_json(&path.display().to_string()))
+    let inputs = match expand_or_exit(&args.files) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let mut destination = match destination(&args, &inputs) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (format, timeline) = (args.format, args.timeline);
+    let header = format.header(model.labels(), timeline);
+    for_each_input(&inputs, &args.batch, &mut destination, format, header, |input, progress| {
+        analyse_file(&model, input, &options, progress).map(|report| format.render(&report, &input.name, timeline))
     })
 }
 
@@ -160,17 +221,27 @@ pub fn run_eval(args: EvalArgs) -> ExitCode {
     };
     let root = default_root(&args.manifest, args.root.as_deref());
     let options = PipelineOptions { params: model.info().feature_params.clone(), ..PipelineOptions::default() };
+    let inputs: Vec<Input> = rows.iter().map(|row| Input::file(&row.resolve(&root))).collect();
+    let progress = Progress::new(inputs.len());
     let mut pairs = Vec::with_capacity(rows.len());
     let mut skipped = 0;
-    for row in &rows {
-        match analyse_file(&model, &row.resolve(&root), &options) {
-            Ok(report) => pairs.push((row.emotion.clone(), report.whole.emotion().to_string())),
-            Err(e) => {
-                skipped += 1;
-                eprintln!("skipped {e}");
+    run_ordered(
+        &inputs,
+        args.jobs.get(),
+        |input| analyse_file(&model, input, &options, &progress).map(|r| r.whole.emotion().to_string()),
+        |i, result| {
+            progress.advance();
+            match result.unwrap_or_else(|()| Err(FileError::other(internal_error(&inputs[i].name)))) {
+                Ok(emotion) => pairs.push((rows[i].emotion.clone(), emotion)),
+                Err(e) => {
+                    skipped += 1;
+                    progress.note(&format!("skipped {e}"));
+                }
             }
-        }
-    }
+            ControlFlow::Continue(())
+        },
+    );
+    progress.finish();
     if pairs.is_empty() {
         eprintln!("{}: none of the listed clips could be analysed.", args.manifest.display());
         return ExitCode::FAILURE;
