@@ -229,7 +229,7 @@ fn csv_has_one_row_per_file_or_per_timeline_window_and_matches_the_json() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let (header, rows) = read_csv(&out.stdout);
     let probability_columns: Vec<String> = LABELS.iter().map(|l| format!("p_{l}")).collect();
-    let want: Vec<String> = ["file", "emotion", "confidence"]
+    let want: Vec<String> = ["file", "emotion", "confidence", "unsure"]
         .iter()
         .map(|s| s.to_string())
         .chain(probability_columns.clone())
@@ -241,20 +241,21 @@ fn csv_has_one_row_per_file_or_per_timeline_window_and_matches_the_json() {
         assert_eq!(&row[0], v["file"].as_str().unwrap());
         assert_eq!(&row[1], v["emotion"].as_str().unwrap());
         assert!((num(row, 2) - v["confidence"].as_f64().unwrap()).abs() < 1e-6);
-        let probabilities: Vec<f64> = (3..11).map(|i| num(row, i)).collect();
+        assert_eq!(row[3], v["unsure"].as_bool().unwrap().to_string());
+        let probabilities: Vec<f64> = (4..12).map(|i| num(row, i)).collect();
         for (p, label) in probabilities.iter().zip(LABELS) {
             assert!((p - v["probabilities"][label].as_f64().unwrap()).abs() < 1e-6, "{label}");
         }
         assert!((probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-4);
-        assert!((num(row, 11) - v["duration_s"].as_f64().unwrap()).abs() < 1e-3);
+        assert!((num(row, 12) - v["duration_s"].as_f64().unwrap()).abs() < 1e-3);
         let kept: f64 =
             v["kept"].as_array().unwrap().iter().map(|k| k[1].as_f64().unwrap() - k[0].as_f64().unwrap()).sum();
-        assert!((num(row, 12) - kept).abs() < 2e-3, "kept speech {} vs {kept}", num(row, 12));
+        assert!((num(row, 13) - kept).abs() < 2e-3, "kept speech {} vs {kept}", num(row, 13));
     }
 
     let out = predict(&[&"--format", &"csv", &"--timeline", &short, &long]);
     let (header, rows) = read_csv(&out.stdout);
-    let want: Vec<String> = ["file", "start_s", "end_s", "emotion", "confidence"]
+    let want: Vec<String> = ["file", "start_s", "end_s", "emotion", "confidence", "unsure"]
         .iter()
         .map(|s| s.to_string())
         .chain(probability_columns)
@@ -302,9 +303,14 @@ fn parse_vtt(doc: &str) -> Vec<(f64, f64, String)> {
         .collect()
 }
 
+/// "happy 0.72", or "not sure: sad or calm 0.41" below the model's calibrated threshold.
 fn check_cue_text(text: &str) {
-    let (label, confidence) = text.split_once(' ').unwrap();
-    assert!(LABELS.contains(&label), "{text}");
+    let (verdict, confidence) = text.rsplit_once(' ').unwrap();
+    let named_right = match verdict.strip_prefix("not sure: ") {
+        Some(two) => two.split_once(" or ").is_some_and(|(a, b)| LABELS.contains(&a) && LABELS.contains(&b)),
+        None => LABELS.contains(&verdict),
+    };
+    assert!(named_right, "{text}");
     let c: f64 = confidence.parse().unwrap();
     assert!((0.0..=1.0).contains(&c) && confidence.len() == 4, "{text}");
 }
@@ -355,7 +361,7 @@ fn vtt_and_srt_are_valid_subtitles_of_the_timeline() {
     assert_eq!(cues.len(), 1);
     assert!((cues[0].0 - kept[0][0].as_f64().unwrap()).abs() < 1e-3);
     assert!((cues[0].1 - kept[kept.len() - 1][1].as_f64().unwrap()).abs() < 1e-3);
-    assert_eq!(cues[0].2, format!("{} {:.2}", v["emotion"].as_str().unwrap(), v["confidence"].as_f64().unwrap()));
+    assert_eq!(cues[0].2, format!("{} {:.2}", v["verdict"].as_str().unwrap(), v["confidence"].as_f64().unwrap()));
 }
 
 #[test]

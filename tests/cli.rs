@@ -370,3 +370,34 @@ fn baseline_summarises_a_voice_and_refuses_too_little_speech() {
     assert!(err.starts_with(&format!("{}: This is not an audio file", note.display())), "{err}");
     assert_no_panic(&err);
 }
+
+/// A calibrated model below its threshold: every output says "not sure" and names the two
+/// likeliest emotions (the JSON's unsure and verdict, the CSV's unsure column, the cue text).
+#[test]
+fn a_result_below_the_calibrated_threshold_is_not_sure_in_every_format() {
+    let dir = tmp_dir("unsure");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("models/ser_cnn.onnx"), dir.join("m.onnx")).unwrap();
+    let mut sidecar: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("models/ser_cnn.json")).unwrap()).unwrap();
+    sidecar["calibration"] = serde_json::json!({"temperature": 1.0, "unsure_below": 0.999});
+    std::fs::write(dir.join("m.json"), sidecar.to_string()).unwrap();
+    let clip = librosa_fixture("ravdess_01_angry.flac");
+    let model = dir.join("m.onnx");
+    let out = run(&[&"predict", &"--model", &model, &clip]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = &json_lines(&out.stdout)[0];
+    assert_eq!(v["unsure"], true);
+    let mut ranked: Vec<(&String, f64)> =
+        v["probabilities"].as_object().unwrap().iter().map(|(k, p)| (k, p.as_f64().unwrap())).collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let verdict = format!("not sure: {} or {}", ranked[0].0, ranked[1].0);
+    assert_eq!(v["verdict"], verdict.as_str());
+    let csv = text(&run(&[&"predict", &"--model", &model, &"--format", &"csv", &clip]).stdout);
+    assert_eq!(csv.lines().nth(1).unwrap().split(',').nth(3), Some("true"), "{csv}");
+    let vtt = text(&run(&[&"predict", &"--model", &model, &"--format", &"vtt", &clip]).stdout);
+    assert!(vtt.contains(&format!("{verdict} ")), "{vtt}");
+    // The shipped model's result on the same clip is clear, and says so.
+    let v = &json_lines(&run(&[&"predict", &clip]).stdout)[0];
+    assert_eq!(v["verdict"], v["emotion"]);
+}

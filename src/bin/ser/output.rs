@@ -45,13 +45,13 @@ impl Format {
         }
         let probabilities = labels.iter().map(|l| format!("p_{l}"));
         let columns: Vec<String> = if timeline {
-            ["file", "start_s", "end_s", "emotion", "confidence"]
+            ["file", "start_s", "end_s", "emotion", "confidence", "unsure"]
                 .map(String::from)
                 .into_iter()
                 .chain(probabilities)
                 .collect()
         } else {
-            ["file", "emotion", "confidence"]
+            ["file", "emotion", "confidence", "unsure"]
                 .map(String::from)
                 .into_iter()
                 .chain(probabilities)
@@ -110,9 +110,10 @@ fn seconds(s: f64) -> String {
     format!("{s:.3}")
 }
 
-/// Emotion, confidence and every probability, as in the JSON (six decimals).
+/// Emotion, confidence, whether it is "not sure" and every probability, as in the JSON (six
+/// decimals).
 fn prediction(p: &Prediction) -> Vec<String> {
-    let mut row = vec![p.emotion().to_string(), format!("{:.6}", p.confidence())];
+    let mut row = vec![p.emotion().to_string(), format!("{:.6}", p.confidence()), p.unsure().to_string()];
     row.extend(p.probabilities.iter().map(|x| format!("{x:.6}")));
     row
 }
@@ -138,8 +139,9 @@ fn cues(report: &Report) -> impl Iterator<Item = (f64, f64, &Prediction)> {
     all.into_iter().enumerate().map(move |(i, (start, end, p))| (start, starts.get(i).copied().unwrap_or(end), p))
 }
 
+/// "happy 0.72", or "not sure: sad or calm 0.41" below the model's calibrated threshold.
 fn cue_text(p: &Prediction) -> String {
-    format!("{} {:.2}", p.emotion(), p.confidence())
+    format!("{} {:.2}", p.verdict(), p.confidence())
 }
 
 fn millis(s: f64) -> u64 {
