@@ -8,6 +8,7 @@ pub(crate) mod frames;
 pub(crate) mod mel;
 pub(crate) mod mfcc;
 pub(crate) mod params;
+pub(crate) mod pitch;
 pub(crate) mod stft;
 pub(crate) mod trim;
 
@@ -15,6 +16,7 @@ pub use frames::CentredFrames;
 pub use mel::{MelFilterbank, hz_to_mel, mel_frequencies, mel_to_hz};
 pub use mfcc::{FeatureExtractor, Features, LogMelStream, LogMelToMfcc};
 pub use params::FeatureParams;
+pub use pitch::{InvalidPitchParams, PitchParams, Prosody, ProsodySummary, Yin, YinFrame, prosody, yin};
 pub use stft::PowerStft;
 pub use trim::{
     Interval, SilenceParams, concat_intervals, frame_power, kept_intervals, kept_intervals_from_power, mean_square,

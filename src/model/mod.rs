@@ -7,12 +7,14 @@
 mod baseline;
 #[cfg(not(target_arch = "wasm32"))]
 mod embedded;
+mod explain;
 mod metrics;
 pub(crate) mod report;
 
 pub use baseline::{Baseline, MAX_CLIPPED_SHARE, MAX_LEVEL_GAP_DB, MAX_SHAPE_GAP_DB, MIN_BASELINE_SPEECH_S};
 #[cfg(not(target_arch = "wasm32"))]
 pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
+pub use explain::{Explaining, Explanation, OcclusionParams, Patch, explain};
 pub use metrics::{ClassScore, Metrics, expected_calibration_error, score};
 pub use report::{Report, Reporting, Segment, WHOLE_CLIP_MAX_S, window_starts};
 
