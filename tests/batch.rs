@@ -330,7 +330,7 @@ fn vtt_and_srt_are_valid_subtitles_of_the_timeline() {
         check_cue_text(cue);
         let w = &timeline[i];
         assert!((start - w["start_s"].as_f64().unwrap()).abs() < 1e-3);
-        assert!(cue.starts_with(w["emotion"].as_str().unwrap()));
+        assert!(cue.starts_with(w["verdict"].as_str().unwrap()), "{cue} vs {}", w["verdict"]);
         // Each cue lasts until the next window starts, so none overlap.
         match cues.get(i + 1) {
             Some(next) => assert_eq!(*end, next.0, "cue {i} ends where the next begins"),

@@ -139,8 +139,11 @@ def calibrate(probs, labels, folds):
     conf = cal.max(axis=1)
     right = cal.argmax(axis=1) == labels
     unsure = conf < threshold
+    fold_accuracy = {int(k): round(float((probs[folds == k].argmax(1) == labels[folds == k]).mean()), 6)
+                     for k in np.unique(folds)}
     return {
         "temperature": round(t, 4),
+        "fold_accuracy": fold_accuracy,
         "unsure_below": threshold,
         "n_clips": int(len(labels)),
         "nll_before": round(nll(probs, labels), 4),

@@ -289,21 +289,7 @@ impl Yin {
     /// F0, voicing and loudness of a whole signal: see [`prosody`].
     pub fn prosody(&mut self, signal: &[f32]) -> Prosody {
         let frames = self.frames(signal);
-        let rms_db: Vec<f32> = frames.iter().map(|f| rms_db(f.mean_square)).collect();
-        let loudest = rms_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let quietest_voiced = loudest - self.params.voicing_range_db as f32;
-        let voiced = frames
-            .iter()
-            .zip(&rms_db)
-            .map(|(f, &db)| f.interior_trough && f.aperiodicity < self.params.max_aperiodicity && db >= quietest_voiced)
-            .collect();
-        Prosody {
-            f0_hz: frames.iter().map(|f| f.f0_hz as f32).collect(),
-            aperiodicity: frames.iter().map(|f| f.aperiodicity as f32).collect(),
-            voiced,
-            rms_db,
-            params: self.params.clone(),
-        }
+        Prosody::from_frames(&frames, &self.params)
     }
 }
 
@@ -389,6 +375,27 @@ pub struct ProsodySummary {
 }
 
 impl Prosody {
+    /// The tracks of YIN frames computed elsewhere (a caller that frames the signal a block
+    /// at a time, as `Reporting` does, so a long clip never blocks): the voicing decision
+    /// needs the clip's loudest frame, so it is made here, over all of them.
+    pub fn from_frames(frames: &[YinFrame], params: &PitchParams) -> Prosody {
+        let rms_db: Vec<f32> = frames.iter().map(|f| rms_db(f.mean_square)).collect();
+        let loudest = rms_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let quietest_voiced = loudest - params.voicing_range_db as f32;
+        let voiced = frames
+            .iter()
+            .zip(&rms_db)
+            .map(|(f, &db)| f.interior_trough && f.aperiodicity < params.max_aperiodicity && db >= quietest_voiced)
+            .collect();
+        Prosody {
+            f0_hz: frames.iter().map(|f| f.f0_hz as f32).collect(),
+            aperiodicity: frames.iter().map(|f| f.aperiodicity as f32).collect(),
+            voiced,
+            rms_db,
+            params: params.clone(),
+        }
+    }
+
     pub fn n_frames(&self) -> usize {
         self.f0_hz.len()
     }

@@ -1,10 +1,11 @@
 //! What the page and the CLI show and export for one recording: the whole-clip prediction,
-//! the kept intervals and, for long clips, a timeline of windowed predictions.
+//! the kept intervals and, for long clips, a timeline of windowed predictions, and a summary
+//! of the voice's pitch and loudness.
 
 use serde_json::{Map, Value, json};
 
 use super::{EmotionModel, Prediction};
-use crate::dsp::Interval;
+use crate::dsp::{CentredFrames, Interval, PitchParams, Prosody, ProsodySummary, Yin, YinFrame};
 use crate::error::Result;
 use crate::pipeline::Analysis;
 use crate::stepwise::Stepwise;
@@ -26,6 +27,11 @@ pub struct Report {
     /// The whole-clip prediction is the mean of the timeline windows, not one model run over
     /// every frame (recordings too long to hold in memory).
     pub whole_from_windows: bool,
+    /// Median pitch, pitch range and loudness range of the kept audio (`Prosody::summary`
+    /// over `Analysis::kept_signal`, with `PitchParams::default()` at the analysis rate and
+    /// hop). `None` where the whole signal was never held: recordings streamed from disk
+    /// (`pipeline::analyse_long`), whose passes keep only model rows in memory.
+    pub prosody: Option<ProsodySummary>,
 }
 
 impl Segment {
@@ -91,41 +97,114 @@ pub fn window_starts(n_frames: usize, window: usize, hop: usize) -> Vec<usize> {
     starts
 }
 
+/// Samples of kept audio whose pitch one unit of [`Reporting`]'s budget covers: 1.5 s, the
+/// timeline's hop, so a step's pitch work is about as long as its model windows' (150 YIN
+/// frames, a few ms natively).
+const PITCH_BLOCK: usize = 24_000;
+
+/// YIN over the kept audio a block at a time, so a 20-minute recording's pitch never blocks
+/// the page in one go. The kept intervals are framed as if joined end to end, without a copy
+/// of the joined signal: the framer is a stream, and equals `prosody(&kept_signal, …)`.
+struct PitchTrack {
+    yin: Option<Yin>,
+    framer: CentredFrames,
+    frames: Vec<YinFrame>,
+    /// Samples of the joined kept audio pushed so far, and how many there are.
+    pushed: usize,
+    total: usize,
+    finished: bool,
+}
+
+impl PitchTrack {
+    fn new(analysis: &Analysis, hop_length: usize) -> Self {
+        let params = PitchParams { sample_rate: analysis.sample_rate, hop_length, ..PitchParams::default() };
+        let total = analysis.kept.iter().map(Interval::len).sum();
+        // Parameters YIN refuses (a sample rate too low for 600 Hz) leave the summary out
+        // rather than failing the emotion result.
+        let yin = Yin::new(&params).ok();
+        let framer = CentredFrames::new(params.frame_length, params.hop_length);
+        Self { finished: yin.is_none(), yin, framer, frames: Vec::new(), pushed: 0, total }
+    }
+
+    /// Frames up to `samples` more samples; true when every frame is done.
+    fn step(&mut self, analysis: &Analysis, samples: usize) -> bool {
+        let Some(yin) = self.yin.as_mut() else { return true };
+        if self.finished {
+            return true;
+        }
+        let end = self.pushed.saturating_add(samples).min(self.total);
+        let mut start_of_interval = 0;
+        for interval in &analysis.kept {
+            let (lo, hi) = (start_of_interval, start_of_interval + interval.len());
+            start_of_interval = hi;
+            let (from, to) = (self.pushed.max(lo), end.min(hi));
+            if from < to {
+                let part = &analysis.signal[interval.start + from - lo..interval.start + to - lo];
+                self.framer.push(part, |_, frame| self.frames.push(yin.frame(frame)));
+            }
+        }
+        self.pushed = end;
+        if self.pushed == self.total {
+            self.framer.finish(|_, frame| self.frames.push(yin.frame(frame)));
+            self.finished = true;
+        }
+        self.finished
+    }
+
+    fn progress(&self) -> f64 {
+        if self.total == 0 { 1.0 } else { self.pushed as f64 / self.total as f64 }
+    }
+
+    fn summary(&self) -> Option<ProsodySummary> {
+        let yin = self.yin.as_ref()?;
+        Some(Prosody::from_frames(&self.frames, yin.params()).summary())
+    }
+}
+
 /// [`Report::new`] in steps of a few model windows, for a caller that must not block.
 pub struct Reporting<'a> {
     model: &'a EmotionModel,
     analysis: &'a Analysis,
     starts: Vec<usize>,
     timeline: Vec<Segment>,
+    pitch: PitchTrack,
 }
 
 impl<'a> Reporting<'a> {
     pub fn new(model: &'a EmotionModel, analysis: &'a Analysis) -> Self {
         let starts = Report::timeline_starts(model, analysis);
-        Self { model, analysis, timeline: Vec::with_capacity(starts.len()), starts }
+        let pitch = PitchTrack::new(analysis, model.info().feature_params.hop_length);
+        Self { model, analysis, timeline: Vec::with_capacity(starts.len()), starts, pitch }
     }
 }
 
-/// The budget is timeline windows; the whole-clip run is the last step.
+/// The budget is timeline windows, each with 1.5 s of pitch tracking; the whole-clip run is
+/// the last step.
 impl Stepwise for Reporting<'_> {
     type Output = Report;
 
     fn step(&mut self, budget: usize) -> Result<bool> {
-        let end = self.timeline.len().saturating_add(budget.max(1)).min(self.starts.len());
+        let budget = budget.max(1);
+        let pitch_done = self.pitch.step(self.analysis, budget.saturating_mul(PITCH_BLOCK));
+        let end = self.timeline.len().saturating_add(budget).min(self.starts.len());
         for &start in &self.starts[self.timeline.len()..end] {
             self.timeline.push(Report::segment(self.model, self.analysis, start)?);
         }
-        Ok(self.timeline.len() == self.starts.len())
+        Ok(pitch_done && self.timeline.len() == self.starts.len())
     }
 
     fn progress(&self) -> f64 {
-        if self.starts.is_empty() { 0.0 } else { self.timeline.len() as f64 / self.starts.len() as f64 }
+        let windows = if self.starts.is_empty() { 1.0 } else { self.timeline.len() as f64 / self.starts.len() as f64 };
+        // Pitch and windows cost about the same per second of audio.
+        (windows + self.pitch.progress()) / 2.0
     }
 
     fn finish(mut self) -> Result<Report> {
         while !self.step(usize::MAX)? {}
         let whole = Report::whole(self.model, self.analysis, &self.timeline)?;
-        Ok(Report::from_parts(self.model, whole, self.analysis, self.timeline))
+        let mut report = Report::from_parts(self.model, whole, self.analysis, self.timeline);
+        report.prosody = self.pitch.summary();
+        Ok(report)
     }
 }
 
@@ -170,7 +249,14 @@ impl Report {
 
     fn from_parts(model: &EmotionModel, whole: Prediction, analysis: &Analysis, timeline: Vec<Segment>) -> Self {
         let whole_from_windows = !timeline.is_empty() && Self::whole_from_windows(model, analysis.features.n_frames);
-        Self { whole, kept: analysis.kept_seconds(), duration_s: analysis.duration_s(), timeline, whole_from_windows }
+        Self {
+            whole,
+            kept: analysis.kept_seconds(),
+            duration_s: analysis.duration_s(),
+            timeline,
+            whole_from_windows,
+            prosody: None,
+        }
     }
 
     fn probabilities_json(p: &Prediction) -> Value {
@@ -181,7 +267,10 @@ impl Report {
         Value::Object(map)
     }
 
-    /// The JSON object `ser predict` prints and the page exports.
+    /// The JSON object `ser predict` prints and the page exports. `prosody` holds the three
+    /// figures of [`Self::prosody`], each `null` when no frame was voiced (noise, whispering:
+    /// there is no pitch to summarise, and 0 would read as a measurement); the key is left out
+    /// of a recording streamed from disk, which has no summary.
     pub fn to_json(&self, file: &str) -> Value {
         let mut out = json!({
             "file": file,
@@ -193,6 +282,14 @@ impl Report {
             "kept": self.kept.iter().map(|[a, b]| json!([round6(*a as f32), round6(*b as f32)])).collect::<Vec<_>>(),
             "duration_s": round6(self.duration_s as f32),
         });
+        if let Some(p) = &self.prosody {
+            let round = |x: Option<f64>| x.map(|v| (v * 1e6).round() / 1e6);
+            out["prosody"] = json!({
+                "f0_median_hz": round(p.f0_median_hz),
+                "f0_range_semitones": round(p.f0_range_semitones),
+                "loudness_range_db": round(p.loudness_range_db),
+            });
+        }
         if self.whole_from_windows {
             out["whole_clip"] = json!("mean of the timeline windows");
         }
@@ -206,6 +303,7 @@ impl Report {
                             "end_s": round6(s.end_s as f32),
                             "emotion": s.prediction.emotion(),
                             "unsure": s.prediction.unsure(),
+                            "verdict": s.prediction.verdict(),
                             "probabilities": Self::probabilities_json(&s.prediction),
                         })
                     })

@@ -177,6 +177,8 @@ pub fn analyse_long(
         duration_s: n as f64 / sr as f64,
         whole_from_windows: from_windows,
         timeline: windows.timeline,
+        // The passes hold model rows, never the signal; see `Report::prosody`.
+        prosody: None,
     })
 }
 

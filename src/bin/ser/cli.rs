@@ -13,7 +13,7 @@ use ser::PipelineOptions;
 use crate::batch::{Progress, default_jobs, internal_error, run_ordered};
 use crate::inputs::{self, FileError, Input, expand};
 use crate::output::{Destination, Format, WriteError};
-use crate::{baseline, export, predict};
+use crate::{baseline, explain, export, predict};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +36,10 @@ pub enum Command {
     Features(FeaturesArgs),
     /// Predict the emotion of each file: one JSON line per file, or CSV, or subtitles.
     Predict(predict::PredictArgs),
+    /// Show what the model listened to: an occlusion map of its input (which time-frequency
+    /// patches, hidden, lowered the answer most) with the voice's pitch and loudness, one JSON
+    /// object per file; --png draws it over the spectrogram.
+    Explain(explain::ExplainArgs),
     /// Score the model on a manifest of labelled clips: accuracy, UAR, macro-F1, confusion matrix.
     Eval(predict::EvalArgs),
     /// Summarise one speaker's everyday voice from recordings of it (at least 2 s of speech in
@@ -235,6 +239,7 @@ pub fn main() -> ExitCode {
             })
         }
         Command::Baseline(args) => baseline::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Export(args) => export::run(args),
         Command::Predict(args) => predict::run_predict(args),
         Command::Eval(args) => predict::run_eval(args),
