@@ -217,7 +217,11 @@ test('below the calibrated threshold the page says "not sure" and names the two 
   const said = await p.locator('[data-testid="confidence"]').textContent();
   assert.match(said.toLowerCase(), new RegExp(`^${expected.emotion} or ${second}\\?`));
   assertSameReport(await exportReport(p), expected);
+  await p.locator('[data-testid="unsure"]').scrollIntoViewIfNeeded();
   await p.screenshot({ path: join(ARTIFACTS, 'unsure-1280.png') });
+  await p.setViewportSize({ width: 360, height: 740 });
+  await p.locator('[data-testid="unsure"]').scrollIntoViewIfNeeded();
+  await p.screenshot({ path: join(ARTIFACTS, 'unsure-360.png') });
   await ctx.close();
 });
 
