@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::cli::{BatchArgs, SilenceArgs, expand_or_exit, for_each_input};
 use crate::inputs::{FileError, Input, analyse, in_file};
 use crate::output::{Destination, Format};
-use crate::predict::{ModelArgs, options_for};
+use crate::predict::{ModelArgs, model_and_options};
 use ser::dsp::{Features, PitchParams, prosody};
 use ser::model::{EmotionModel, Explanation, Report, WHOLE_CLIP_MAX_S, explain};
 use ser::pipeline::PipelineOptions;
@@ -34,19 +34,9 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs) -> ExitCode {
-    let model = match args.model.load() {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let options = match options_for(&model, &args.silence) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    let (model, options) = match model_and_options(&args.model, &args.silence) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     let inputs = match expand_or_exit(&args.files) {
         Ok(i) => i,

@@ -145,20 +145,27 @@ fn destination(args: &PredictArgs, inputs: &[Input]) -> Result<Destination, Stri
     Ok(destination)
 }
 
+/// The model and the pipeline options an analysing subcommand starts from: a model that does
+/// not load is exit 1, bad options exit 2, each with its sentence on stderr.
+pub fn model_and_options(
+    model: &ModelArgs,
+    silence: &SilenceArgs,
+) -> Result<(EmotionModel, PipelineOptions), ExitCode> {
+    let model = model.load().map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::FAILURE
+    })?;
+    let options = options_for(&model, silence).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })?;
+    Ok((model, options))
+}
+
 pub fn run_predict(args: PredictArgs) -> ExitCode {
-    let model = match args.model.load() {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let options = match options_for(&model, &args.silence) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    let (model, options) = match model_and_options(&args.model, &args.silence) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     let inputs = match expand_or_exit(&args.files) {
         Ok(i) => i,
