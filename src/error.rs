@@ -56,6 +56,8 @@ pub enum SerError {
     BaselineInconsistent { why: String },
     #[error("This voice baseline was made for the model {made_for}, not for {model}: make a new one with this model.")]
     BaselineModelMismatch { made_for: String, model: String },
+    #[error("The model {model} cannot use a voice baseline; its results are for voices in general.")]
+    BaselineUnsupported { model: String },
     #[error("This is not a voice baseline saved by ser: {0}.")]
     BaselineInvalid(String),
     #[error("The emotion model could not be loaded: {0}.")]

@@ -305,7 +305,8 @@ fn baseline_summarises_a_voice_and_refuses_too_little_speech() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty(), "--out writes the file, not stdout");
     let b: Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
-    assert_eq!(b["format"], "ser-baseline/1");
+    assert_eq!(b["format"], "ser-baseline/2");
+    assert_eq!(b["model_log_probs"].as_array().unwrap().len(), 8);
     assert_eq!(b["model"], "ser_cnn");
     assert_eq!(b["clips"], 2);
     let speech = b["speech_s"].as_f64().unwrap();
@@ -369,6 +370,62 @@ fn baseline_summarises_a_voice_and_refuses_too_little_speech() {
     let err = text(&out.stderr);
     assert!(err.starts_with(&format!("{}: This is not an audio file", note.display())), "{err}");
     assert_no_panic(&err);
+}
+
+/// `ser predict --baseline`: every result relative to the speaker's voice, and said so; a
+/// baseline that cannot be used is one sentence and exit 1, and nothing is printed.
+#[test]
+fn predict_with_a_baseline_is_relative_to_that_voice() {
+    let dir = tmp_dir("predict_baseline");
+    let me = dir.join("me.json");
+    let out = run(&[&"baseline", &baseline_fixture(1), &baseline_fixture(2), &"--out", &me]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let clip = librosa_fixture("ravdess_02_sad.flac");
+    let cold = run(&[&"predict", &clip]);
+    let relative = run(&[&"predict", &clip, &"--baseline", &me]);
+    assert!(relative.status.success(), "{}", text(&relative.stderr));
+    let (cold, relative): (Value, Value) =
+        (serde_json::from_slice(&cold.stdout).unwrap(), serde_json::from_slice(&relative.stdout).unwrap());
+    assert_eq!(cold["voice_baseline"], false);
+    assert_eq!(relative["voice_baseline"], true);
+    assert_ne!(cold["probabilities"], relative["probabilities"]);
+    // The library's numbers, through the same file.
+    let model = ser::EmotionModel::embedded().unwrap();
+    let baseline = ser::Baseline::from_json(&std::fs::read_to_string(&me).unwrap()).unwrap();
+    let personal = model.with_baseline(&baseline).unwrap();
+    let analysis = ser::analyse_bytes(&std::fs::read(&clip).unwrap(), &ser::PipelineOptions::default()).unwrap();
+    let want = personal.predict(&analysis.features).unwrap();
+    for (label, p) in want.iter() {
+        let got = relative["probabilities"][label].as_f64().unwrap();
+        assert!((got - p as f64).abs() < 2e-6, "{label}: {got} vs {p}");
+    }
+
+    // Not there, not a baseline, an old format, another model: one sentence each.
+    let missing = dir.join("nobody.json");
+    let junk = dir.join("junk.json");
+    std::fs::write(&junk, "{\"hello\": 1}").unwrap();
+    let old = dir.join("old.json");
+    let mut v1: Value = serde_json::from_str(&std::fs::read_to_string(&me).unwrap()).unwrap();
+    v1["format"] = "ser-baseline/1".into();
+    std::fs::write(&old, v1.to_string()).unwrap();
+    let other = dir.join("other.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&me).unwrap()).unwrap();
+    v["model_version"] = "0.1.0".into();
+    std::fs::write(&other, v.to_string()).unwrap();
+    for (path, starts) in [
+        (&missing, "cannot read the voice baseline"),
+        (&junk, "This is not a voice baseline saved by ser: a field is missing"),
+        (&old, "This is not a voice baseline saved by ser: its format is \"ser-baseline/1\""),
+        (&other, "This voice baseline was made for the model ser_cnn 0.1.0, not for ser_cnn"),
+    ] {
+        let out = run(&[&"predict", &clip, &"--baseline", path]);
+        assert_eq!(out.status.code(), Some(1), "{}", path.display());
+        assert!(out.stdout.is_empty());
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with(&format!("{}: ", path.display())) && err.contains(starts), "{err}");
+        assert_no_panic(&err);
+    }
 }
 
 /// A calibrated model below its threshold: every output says "not sure" and names the two

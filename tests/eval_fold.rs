@@ -37,3 +37,48 @@ fn eval_reproduces_the_fold_figure() {
         assert!((ours - recorded).abs() <= 0.01, "{key}: ser eval {ours} vs model card {recorded}");
     }
 }
+
+/// `ser eval --baseline-from neutral`, the protocol on fold 1: each test actor's first
+/// two neutral clips make their baseline and are not scored; the other clips are scored cold
+/// and relative to the actor's baseline. Both sets of figures equal the trainer's reference
+/// (models/train/voice_offset.py --fold-model, onnxruntime on the exported features) within
+/// one clip, so the Rust baseline path computes what was measured.
+#[test]
+fn eval_with_baselines_reproduces_the_trainers_figures() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let data = root.join("../shared/data");
+    if !data.join("manifest.csv").exists() {
+        eprintln!("SKIPPED: ../shared/data is absent, so the fold cannot be re-evaluated");
+        return;
+    }
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("models/cv/fold1.json")).unwrap()).unwrap();
+    let reference = &card["voice_baseline_eval"];
+    let out = Command::new(env!("CARGO_BIN_EXE_ser"))
+        .args(["eval", "--json", "--baseline-from", "neutral", "--manifest"])
+        .arg(root.join("models/cv/fold1_test.csv"))
+        .arg("--root")
+        .arg(&data)
+        .arg("--model")
+        .arg(root.join("models/cv/fold1.onnx"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let baseline = &got["baseline"];
+    assert_eq!(baseline["speakers"], 4);
+    // 240 clips less 2 baseline clips for each of 4 actors, the same clips in both.
+    assert_eq!(got["n"], 232);
+    assert_eq!(baseline["n"], 232);
+    assert_eq!(got["n"], reference["scored_clips"]);
+    let one_clip = 1.0 / 232.0 + 1e-9;
+    for key in ["accuracy", "uar", "macro_f1"] {
+        for (mode, ours) in [("cold", &got), ("baseline", baseline)] {
+            let (ours, want) = (ours[key].as_f64().unwrap(), reference[mode][key].as_f64().unwrap());
+            eprintln!("fold 1 {mode} {key}: ser eval {ours:.4}, trainer {want:.4}");
+            assert!((ours - want).abs() <= one_clip * 1.5, "{mode} {key}: ser eval {ours} vs trainer {want}");
+        }
+    }
+    // The baseline moved answers: the confusion matrices differ.
+    assert_ne!(got["confusion"], baseline["confusion"], "the baseline changed no answer");
+}

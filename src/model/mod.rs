@@ -11,7 +11,9 @@ mod explain;
 mod metrics;
 pub(crate) mod report;
 
-pub use baseline::{Baseline, MAX_CLIPPED_SHARE, MAX_LEVEL_GAP_DB, MAX_SHAPE_GAP_DB, MIN_BASELINE_SPEECH_S};
+pub use baseline::{
+    BASELINE_FORMAT, Baseline, MAX_CLIPPED_SHARE, MAX_LEVEL_GAP_DB, MAX_SHAPE_GAP_DB, MIN_BASELINE_SPEECH_S,
+};
 #[cfg(not(target_arch = "wasm32"))]
 pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
 pub use explain::{Explaining, Explanation, OcclusionParams, Patch, explain};
@@ -50,6 +52,21 @@ pub struct ModelInfo {
     /// the graph gives them, and no result is "not sure".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
+    /// How far a personal baseline moves this model's answers. Absent: the model takes no
+    /// baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_baseline: Option<VoiceFit>,
+}
+
+/// A baseline removes the model's lean on one voice: the clip's log-probabilities less
+/// `strength × (baseline − neutral_log_probs)`, where the baseline is the model's mean
+/// log-probabilities over that speaker's neutral clips and `neutral_log_probs` what the
+/// neutral clips of speakers the model never heard look like to it on average. Both numbers
+/// are fitted on out-of-fold CV predictions (`models/train/voice_offset.py`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceFit {
+    pub strength: f64,
+    pub neutral_log_probs: Vec<f64>,
 }
 
 /// Makes the probabilities mean what they say: fitted by the trainer on out-of-fold
@@ -66,13 +83,8 @@ impl Calibration {
     /// Scales `probabilities` in place; the order of the emotions never changes.
     pub fn apply(&self, probabilities: &mut [f32]) {
         let inv_t = 1.0 / self.temperature;
-        // In logs, from the largest, so small probabilities neither underflow nor overflow.
         let logs: Vec<f64> = probabilities.iter().map(|&p| (p.max(1e-30) as f64).ln() * inv_t).collect();
-        let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let total: f64 = logs.iter().map(|l| (l - top).exp()).sum();
-        for (p, l) in probabilities.iter_mut().zip(&logs) {
-            *p = ((l - top).exp() / total) as f32;
-        }
+        normalise_logs(&logs, probabilities);
     }
 }
 
@@ -199,12 +211,16 @@ type Plan = Arc<TypedRunnableModel>;
 /// about 16 frames the pooled time axis would be empty.
 pub const MIN_FRAMES: usize = 50;
 
+#[derive(Clone)]
 pub struct EmotionModel {
     info: ModelInfo,
     labels: Arc<Vec<String>>,
     /// Any number of frames from [`MIN_FRAMES`] up.
     plan: Plan,
     input: ModelInput,
+    /// Added to the graph's log-probabilities before calibration when a personal baseline is
+    /// in use ([`Self::with_baseline`]).
+    voice_offset: Option<Arc<Vec<f64>>>,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -253,6 +269,16 @@ impl EmotionModel {
                 "its description holds an invalid calibration (temperature or threshold)".into(),
             ));
         }
+        if let Some(v) = &info.voice_baseline
+            && !(v.strength.is_finite()
+                && (0.0..=4.0).contains(&v.strength)
+                && v.neutral_log_probs.len() == info.labels.len()
+                && v.neutral_log_probs.iter().all(|l| l.is_finite()))
+        {
+            return Err(SerError::ModelLoad(
+                "its description holds an invalid voice-baseline fit (strength or reference)".into(),
+            ));
+        }
         if sha256_hex(onnx) != info.onnx_sha256.to_ascii_lowercase() {
             return Err(SerError::ModelMismatch(
                 "the model file is not the one its description was written for (sha256 differs)".into(),
@@ -262,7 +288,7 @@ impl EmotionModel {
         let rows = input.rows(&info.feature_params);
         let plan = load_plan(onnx, rows).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
         let labels = Arc::new(info.labels.clone());
-        let model = Self { info, labels, plan, input };
+        let model = Self { info, labels, plan, input, voice_offset: None };
         // One probe run catches a graph whose output does not fit the labels.
         let probe = model.run(&vec![0.0; MIN_FRAMES * rows], MIN_FRAMES)?;
         if probe.probabilities.len() != model.labels.len() {
@@ -303,10 +329,38 @@ impl EmotionModel {
         self.input.rows(&self.info.feature_params)
     }
 
+    /// This model judging clips relative to one speaker's voice: every prediction it makes
+    /// (whole clip, timeline, explanation) has the speaker's lean removed (see [`VoiceFit`]).
+    /// Refused with a sentence for a baseline made for another model, or a model that takes
+    /// none.
+    pub fn with_baseline(&self, baseline: &Baseline) -> Result<Self> {
+        baseline.check_for(&self.info)?;
+        let fit = self.info.voice_baseline.as_ref().ok_or_else(|| SerError::BaselineUnsupported {
+            model: format!("{} {}", self.info.name, self.info.version),
+        })?;
+        let offset =
+            baseline.model_log_probs.iter().zip(&fit.neutral_log_probs).map(|(&b, r)| -fit.strength * (b as f64 - r));
+        Ok(Self { voice_offset: Some(Arc::new(offset.collect())), ..self.clone() })
+    }
+
+    /// Whether predictions are relative to a personal baseline.
+    pub fn has_baseline(&self) -> bool {
+        self.voice_offset.is_some()
+    }
+
+    /// The model without its personal baseline.
+    pub fn cold(&self) -> Self {
+        Self { voice_offset: None, ..self.clone() }
+    }
+
     /// Runs the model on frame-major input frames (`n_frames` rows of [`Self::input_rows`]),
-    /// calibrated when the sidecar says how.
+    /// relative to the personal baseline if there is one, and calibrated when the sidecar
+    /// says how.
     pub fn run(&self, frames: &[f32], n_frames: usize) -> Result<Prediction> {
         let mut prediction = self.run_uncalibrated(frames, n_frames)?;
+        if let Some(offset) = &self.voice_offset {
+            shift_log_probs(&mut prediction.probabilities, offset);
+        }
         if let Some(c) = &self.info.calibration {
             c.apply(&mut prediction.probabilities);
             prediction.unsure_below = Some(c.unsure_below as f32);
@@ -340,6 +394,22 @@ impl EmotionModel {
     /// The whole-clip prediction: the model over every kept frame at once.
     pub fn predict(&self, features: &Features) -> Result<Prediction> {
         self.run(self.input.frames(features), features.n_frames)
+    }
+}
+
+/// `p_i ∝ p_i · exp(offset_i)`.
+fn shift_log_probs(probabilities: &mut [f32], offset: &[f64]) {
+    let logs: Vec<f64> = probabilities.iter().zip(offset).map(|(&p, o)| (p.max(1e-30) as f64).ln() + o).collect();
+    normalise_logs(&logs, probabilities);
+}
+
+/// Probabilities from unnormalised log-probabilities, from the largest, so small ones neither
+/// underflow nor overflow.
+fn normalise_logs(logs: &[f64], probabilities: &mut [f32]) {
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = logs.iter().map(|l| (l - top).exp()).sum();
+    for (p, l) in probabilities.iter_mut().zip(logs) {
+        *p = ((l - top).exp() / total) as f32;
     }
 }
 
@@ -421,6 +491,78 @@ mod tests {
         info.calibration = Some(Calibration { temperature: 0.0, unsure_below: 0.5 });
         let err = EmotionModel::from_bytes(onnx, &serde_json::to_string(&info).unwrap()).err().unwrap();
         assert!(err.to_string().contains("invalid calibration"), "{err}");
+    }
+
+    fn fixture_baseline(model: &EmotionModel) -> Baseline {
+        let analyses: Vec<_> = [1, 2]
+            .iter()
+            .map(|n| {
+                let path =
+                    format!("{}/tests/fixtures/baseline/ravdess_01_neutral_{n}.flac", env!("CARGO_MANIFEST_DIR"));
+                crate::analyse_bytes(&std::fs::read(path).unwrap(), &crate::PipelineOptions::default()).unwrap()
+            })
+            .collect();
+        Baseline::from_analyses(&analyses, model).unwrap()
+    }
+
+    /// With a baseline, each prediction is the graph's, less `strength × (baseline − reference)`
+    /// in logs, then calibrated; a voice that looks to the model like the average unseen
+    /// speaker's neutral changes nothing.
+    #[test]
+    fn a_baseline_removes_the_models_lean_on_that_voice() {
+        let model = shipped();
+        let fit = model.info().voice_baseline.clone().expect("the shipped model takes a baseline");
+        let baseline = fixture_baseline(&model);
+        let personal = model.with_baseline(&baseline).unwrap();
+        assert!(personal.has_baseline() && !model.has_baseline() && !personal.cold().has_baseline());
+        let frames: Vec<f32> = (0..150 * 64).map(|i| -55.0 + 25.0 * ((i as f32) * 0.21).sin()).collect();
+        let raw = model.run_uncalibrated(&frames, 150).unwrap().probabilities;
+        let logs: Vec<f64> = raw
+            .iter()
+            .zip(&baseline.model_log_probs)
+            .zip(&fit.neutral_log_probs)
+            .map(|((&p, &b), r)| (p as f64).ln() - fit.strength * (b as f64 - r))
+            .collect();
+        let total: f64 = logs.iter().map(|l| l.exp()).sum();
+        let mut want: Vec<f32> = logs.iter().map(|l| (l.exp() / total) as f32).collect();
+        model.info().calibration.as_ref().unwrap().apply(&mut want);
+        let got = personal.run(&frames, 150).unwrap().probabilities;
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
+        }
+        assert_ne!(got, model.run(&frames, 150).unwrap().probabilities, "this voice's lean moved the answer");
+        assert_eq!(personal.cold().run(&frames, 150).unwrap(), model.run(&frames, 150).unwrap());
+
+        let mut typical = baseline.clone();
+        typical.model_log_probs = fit.neutral_log_probs.iter().map(|&r| r as f32).collect();
+        let same = model.with_baseline(&typical).unwrap().run(&frames, 150).unwrap().probabilities;
+        let cold = model.run(&frames, 150).unwrap().probabilities;
+        assert!(same.iter().zip(&cold).all(|(a, b)| (a - b).abs() < 1e-5), "{same:?} vs {cold:?}");
+    }
+
+    #[test]
+    fn a_model_without_a_fit_or_with_a_bad_one_refuses_baselines_with_a_sentence() {
+        let onnx = include_bytes!("../../models/ser_cnn.onnx");
+        let model = shipped();
+        let baseline = fixture_baseline(&model);
+        let mut info = model.info().clone();
+        info.voice_baseline = None;
+        let plain = EmotionModel::from_bytes(onnx, &serde_json::to_string(&info).unwrap()).unwrap();
+        let err = plain.with_baseline(&baseline).err().unwrap().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "The model {} {} cannot use a voice baseline; its results are for voices in general.",
+                info.name, info.version
+            )
+        );
+        for bad in [5.0, -1.0] {
+            info.voice_baseline = Some(VoiceFit { strength: bad, neutral_log_probs: vec![-2.0; 8] });
+            let err = EmotionModel::from_bytes(onnx, &serde_json::to_string(&info).unwrap()).err().unwrap();
+            assert!(err.to_string().contains("invalid voice-baseline fit"), "{err}");
+        }
+        info.voice_baseline = Some(VoiceFit { strength: 0.3, neutral_log_probs: vec![-2.0; 7] });
+        assert!(EmotionModel::from_bytes(onnx, &serde_json::to_string(&info).unwrap()).is_err());
     }
 
     /// The any-length plan, planned under `T >= MIN_FRAMES`, gives what a plan for exactly

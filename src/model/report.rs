@@ -32,6 +32,8 @@ pub struct Report {
     /// hop). `None` where the whole signal was never held: recordings streamed from disk
     /// (`pipeline::analyse_long`), whose passes keep only model rows in memory.
     pub prosody: Option<ProsodySummary>,
+    /// Every prediction is relative to a personal baseline ([`EmotionModel::with_baseline`]).
+    pub voice_baseline: bool,
 }
 
 impl Segment {
@@ -256,6 +258,7 @@ impl Report {
             timeline,
             whole_from_windows,
             prosody: None,
+            voice_baseline: model.has_baseline(),
         }
     }
 
@@ -267,7 +270,8 @@ impl Report {
         Value::Object(map)
     }
 
-    /// The JSON object `ser predict` prints and the page exports. `prosody` holds the three
+    /// The JSON object `ser predict` prints and the page exports. `voice_baseline` says whether
+    /// the results are relative to a personal baseline. `prosody` holds the three
     /// figures of [`Self::prosody`], each `null` when no frame was voiced (noise, whispering:
     /// there is no pitch to summarise, and 0 would read as a measurement); the key is left out
     /// of a recording streamed from disk, which has no summary.
@@ -281,6 +285,7 @@ impl Report {
             "probabilities": Self::probabilities_json(&self.whole),
             "kept": self.kept.iter().map(|[a, b]| json!([round6(*a as f32), round6(*b as f32)])).collect::<Vec<_>>(),
             "duration_s": round6(self.duration_s as f32),
+            "voice_baseline": self.voice_baseline,
         });
         if let Some(p) = &self.prosody {
             let round = |x: Option<f64>| x.map(|v| (v * 1e6).round() / 1e6);

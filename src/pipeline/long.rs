@@ -179,6 +179,7 @@ pub fn analyse_long(
         timeline: windows.timeline,
         // The passes hold model rows, never the signal; see `Report::prosody`.
         prosody: None,
+        voice_baseline: model.has_baseline(),
     })
 }
 

@@ -38,7 +38,7 @@ fn make(args: &BaselineArgs) -> Result<(), String> {
     let options = options_for(&model, &SilenceArgs::default())?;
     let analyses =
         args.files.iter().map(|path| analyse(&Input::file(path), &options)).collect::<Result<Vec<_>, _>>()?;
-    let baseline = Baseline::from_analyses(&analyses, model.info()).map_err(|e| e.to_string())?;
+    let baseline = Baseline::from_analyses(&analyses, &model).map_err(|e| e.to_string())?;
     let json = baseline.to_json() + "\n";
     match &args.out {
         None => print!("{json}"),

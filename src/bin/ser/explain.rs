@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::cli::{BatchArgs, SilenceArgs, expand_or_exit, for_each_input};
 use crate::inputs::{FileError, Input, analyse, in_file};
 use crate::output::{Destination, Format};
-use crate::predict::{ModelArgs, model_and_options};
+use crate::predict::{ModelArgs, VoiceArgs, model_and_options};
 use ser::dsp::{Features, PitchParams, prosody};
 use ser::model::{EmotionModel, Explanation, Report, WHOLE_CLIP_MAX_S, explain};
 use ser::pipeline::PipelineOptions;
@@ -30,11 +30,13 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
+    pub voice: VoiceArgs,
+    #[command(flatten)]
     pub silence: SilenceArgs,
 }
 
 pub fn run(args: ExplainArgs) -> ExitCode {
-    let (model, options) = match model_and_options(&args.model, &args.silence) {
+    let (model, options) = match model_and_options(&args.model, &args.voice, &args.silence) {
         Ok(v) => v,
         Err(code) => return code,
     };

@@ -1,8 +1,8 @@
 //! `ser predict` and `ser eval`: the shipped model (embedded in the binary) or `--model PATH`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -10,13 +10,13 @@ use serde_json::json;
 
 use crate::batch::{Progress, internal_error, run_ordered};
 use crate::cli::{BatchArgs, JobsArgs, SilenceArgs, expand_or_exit, for_each_input};
-use crate::inputs::{FileError, Input, Loaded, in_file, load, read_input};
-use crate::manifest::{default_root, read_manifest};
+use crate::inputs::{FileError, Input, Loaded, analyse, in_file, load, read_input};
+use crate::manifest::{ManifestRow, default_root, read_manifest};
 use crate::output::{Destination, Format, per_input_path};
-use ser::SerError;
 use ser::model::{EmotionModel, Report};
 use ser::model::{Metrics, score};
 use ser::pipeline::{PipelineOptions, analyse_16k, analyse_long};
+use ser::{Baseline, SerError};
 use symphonia::core::io::MediaSource;
 
 #[derive(Args, Clone)]
@@ -42,6 +42,26 @@ impl ModelArgs {
     }
 }
 
+/// A personal baseline, for the commands that judge recordings.
+#[derive(Args, Clone, Default)]
+pub struct VoiceArgs {
+    /// Judge each recording relative to one speaker's everyday voice: a file written by
+    /// `ser baseline` for this model.
+    #[arg(long, value_name = "BASELINE.json")]
+    pub baseline: Option<PathBuf>,
+}
+
+impl VoiceArgs {
+    /// The model, relative to the baseline if one is given.
+    pub fn apply(&self, model: EmotionModel) -> Result<EmotionModel, String> {
+        let Some(path) = &self.baseline else { return Ok(model) };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read the voice baseline ({e}).", path.display()))?;
+        let baseline = Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        model.with_baseline(&baseline).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
 #[derive(Args)]
 pub struct PredictArgs {
     /// Audio files, folders (searched recursively, in name order) or - for standard input.
@@ -62,6 +82,8 @@ pub struct PredictArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
+    pub voice: VoiceArgs,
+    #[command(flatten)]
     pub silence: SilenceArgs,
 }
 
@@ -76,6 +98,14 @@ pub struct EvalArgs {
     /// Print the figures as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also score each speaker relative to their own voice: the first --baseline-clips clips
+    /// (in path order) of each speaker with this emotion make that speaker's baseline and are
+    /// not scored; the other clips are scored cold and with the baseline.
+    #[arg(long, value_name = "EMOTION")]
+    pub baseline_from: Option<String>,
+    /// Clips per speaker in the baseline (with --baseline-from).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub baseline_clips: u32,
     #[command(flatten)]
     pub jobs: JobsArgs,
     #[command(flatten)]
@@ -149,9 +179,10 @@ fn destination(args: &PredictArgs, inputs: &[Input]) -> Result<Destination, Stri
 /// not load is exit 1, bad options exit 2, each with its sentence on stderr.
 pub fn model_and_options(
     model: &ModelArgs,
+    voice: &VoiceArgs,
     silence: &SilenceArgs,
 ) -> Result<(EmotionModel, PipelineOptions), ExitCode> {
-    let model = model.load().map_err(|e| {
+    let model = model.load().and_then(|m| voice.apply(m)).map_err(|e| {
         eprintln!("{e}");
         ExitCode::FAILURE
     })?;
@@ -163,7 +194,7 @@ pub fn model_and_options(
 }
 
 pub fn run_predict(args: PredictArgs) -> ExitCode {
-    let (model, options) = match model_and_options(&args.model, &args.silence) {
+    let (model, options) = match model_and_options(&args.model, &args.voice, &args.silence) {
         Ok(v) => v,
         Err(code) => return code,
     };
@@ -211,6 +242,78 @@ fn print_table(m: &Metrics, skipped: usize) {
     }
 }
 
+/// Each speaker's baseline clips under `ser eval --baseline-from`: the first `n` of their
+/// clips with the emotion, in path order.
+fn baseline_rows(rows: &[ManifestRow], emotion: &str, n: usize) -> Result<BTreeMap<String, Vec<usize>>, String> {
+    if rows.iter().any(|r| r.speaker.is_empty()) {
+        return Err("--baseline-from needs the manifest's speaker column, and some rows have no speaker.".into());
+    }
+    let mut by_speaker: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_speaker.entry(r.speaker.clone()).or_default();
+        if r.emotion == emotion {
+            by_speaker.get_mut(&r.speaker).expect("just added").push(i);
+        }
+    }
+    for (speaker, clips) in by_speaker.iter_mut() {
+        if clips.len() < n {
+            return Err(format!(
+                "Speaker {speaker} has {} clip(s) labelled {emotion}; --baseline-from needs {n} per speaker.",
+                clips.len()
+            ));
+        }
+        clips.sort_by(|&a, &b| rows[a].path.cmp(&rows[b].path));
+        clips.truncate(n);
+    }
+    Ok(by_speaker)
+}
+
+/// The model relative to each speaker's baseline, made from their baseline clips.
+fn personal_models(
+    model: &EmotionModel,
+    rows: &[ManifestRow],
+    root: &Path,
+    plan: &BTreeMap<String, Vec<usize>>,
+    options: &PipelineOptions,
+) -> Result<HashMap<String, EmotionModel>, String> {
+    let mut models = HashMap::new();
+    for (speaker, clips) in plan {
+        let analyses = clips
+            .iter()
+            .map(|&i| analyse(&Input::file(&rows[i].resolve(root)), options))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("Speaker {speaker}'s baseline: {e}"))?;
+        let personal = Baseline::from_analyses(&analyses, model)
+            .and_then(|b| model.with_baseline(&b))
+            .map_err(|e| format!("Speaker {speaker}'s baseline: {e}"))?;
+        models.insert(speaker.clone(), personal);
+    }
+    Ok(models)
+}
+
+/// One clip's whole-clip emotion, cold and (with a personal model) relative to the speaker.
+fn eval_clip(
+    model: &EmotionModel,
+    personal: Option<&EmotionModel>,
+    input: &Input,
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<(String, Option<String>), FileError> {
+    if let (Some(personal), Loaded::Signal(signal)) = (personal, load(input, options)?) {
+        // Analysed once, judged twice.
+        let analysis = analyse_16k(signal, options).map_err(in_file(&input.name))?;
+        let cold = Report::new(model, &analysis).map_err(in_file(&input.name))?;
+        let relative = Report::new(personal, &analysis).map_err(in_file(&input.name))?;
+        return Ok((cold.whole.emotion().to_string(), Some(relative.whole.emotion().to_string())));
+    }
+    let cold = analyse_file(model, input, options, progress)?.whole.emotion().to_string();
+    let relative = match personal {
+        Some(p) => Some(analyse_file(p, input, options, progress)?.whole.emotion().to_string()),
+        None => None,
+    };
+    Ok((cold, relative))
+}
+
 pub fn run_eval(args: EvalArgs) -> ExitCode {
     let model = match args.model.load() {
         Ok(m) => m,
@@ -228,18 +331,42 @@ pub fn run_eval(args: EvalArgs) -> ExitCode {
     };
     let root = default_root(&args.manifest, args.root.as_deref());
     let options = PipelineOptions { params: model.info().feature_params.clone(), ..PipelineOptions::default() };
-    let inputs: Vec<Input> = rows.iter().map(|row| Input::file(&row.resolve(&root))).collect();
+    let (plan, personal) = match &args.baseline_from {
+        None => (BTreeMap::new(), HashMap::new()),
+        Some(emotion) => {
+            let made = baseline_rows(&rows, emotion, args.baseline_clips as usize)
+                .and_then(|plan| personal_models(&model, &rows, &root, &plan, &options).map(|p| (plan, p)));
+            match made {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    let in_baseline: HashSet<usize> = plan.values().flatten().copied().collect();
+    let scored: Vec<usize> = (0..rows.len()).filter(|i| !in_baseline.contains(i)).collect();
+    // Each input with its manifest row.
+    let inputs: Vec<(Input, usize)> = scored.iter().map(|&i| (Input::file(&rows[i].resolve(&root)), i)).collect();
     let progress = Progress::new(inputs.len());
-    let mut pairs = Vec::with_capacity(rows.len());
+    let mut pairs = Vec::with_capacity(scored.len());
+    let mut relative_pairs = Vec::new();
     let mut skipped = 0;
     run_ordered(
         &inputs,
         args.jobs.get(),
-        |input| analyse_file(&model, input, &options, &progress).map(|r| r.whole.emotion().to_string()),
+        |(input, row)| eval_clip(&model, personal.get(&rows[*row].speaker), input, &options, &progress),
         |i, result| {
             progress.advance();
-            match result.unwrap_or_else(|()| Err(FileError::other(internal_error(&inputs[i].name)))) {
-                Ok(emotion) => pairs.push((rows[i].emotion.clone(), emotion)),
+            match result.unwrap_or_else(|()| Err(FileError::other(internal_error(&inputs[i].0.name)))) {
+                Ok((cold, relative)) => {
+                    let truth = rows[inputs[i].1].emotion.clone();
+                    if let Some(r) = relative {
+                        relative_pairs.push((truth.clone(), r));
+                    }
+                    pairs.push((truth, cold));
+                }
                 Err(e) => {
                     skipped += 1;
                     progress.note(&format!("skipped {e}"));
@@ -254,13 +381,36 @@ pub fn run_eval(args: EvalArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let metrics = score(model.labels(), &pairs);
+    let relative = (!relative_pairs.is_empty()).then(|| score(model.labels(), &relative_pairs));
+    let name = format!("{} {}", model.info().name, model.info().version);
     if args.json {
         let mut value = serde_json::to_value(&metrics).unwrap_or_default();
         value["skipped"] = json!(skipped);
-        value["model"] = json!(format!("{} {}", model.info().name, model.info().version));
+        value["model"] = json!(name);
+        if let Some(r) = &relative {
+            value["baseline"] = serde_json::to_value(r).unwrap_or_default();
+            value["baseline"]["baseline_from"] = json!(args.baseline_from);
+            value["baseline"]["baseline_clips_per_speaker"] = json!(args.baseline_clips);
+            value["baseline"]["speakers"] = json!(plan.len());
+        }
         println!("{value}");
     } else {
+        if relative.is_some() {
+            println!("cold (no baseline), on the clips not used for baselines");
+            println!();
+        }
         print_table(&metrics, skipped);
+        if let Some(r) = &relative {
+            println!();
+            println!(
+                "relative to each speaker's baseline ({} {} clip(s) per speaker, {} speakers)",
+                args.baseline_clips,
+                args.baseline_from.as_deref().unwrap_or_default(),
+                plan.len()
+            );
+            println!();
+            print_table(r, skipped);
+        }
     }
     ExitCode::SUCCESS
 }
