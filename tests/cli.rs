@@ -400,6 +400,20 @@ fn predict_with_a_baseline_is_relative_to_that_voice() {
         assert!((got - p as f64).abs() < 2e-6, "{label}: {got} vs {p}");
     }
 
+    // The recordings themselves as --baseline: the same baseline, the same result.
+    let direct = run(&[&"predict", &clip, &"--baseline", &baseline_fixture(1), &"--baseline", &baseline_fixture(2)]);
+    assert!(direct.status.success(), "{}", text(&direct.stderr));
+    let direct: Value = serde_json::from_slice(&direct.stdout).unwrap();
+    assert_eq!(direct["probabilities"], relative["probabilities"]);
+    // Too little speech in them, or a summary mixed with recordings: refused, nothing printed.
+    let out = run(&[&"predict", &clip, &"--baseline", &baseline_fixture(1)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).starts_with("The baseline needs at least 2 s of speech"), "{}", text(&out.stderr));
+    let out = run(&[&"predict", &clip, &"--baseline", &me, &"--baseline", &baseline_fixture(1)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("a saved baseline cannot be mixed with recordings"), "{}", text(&out.stderr));
+
     // Not there, not a baseline, an old format, another model: one sentence each.
     let missing = dir.join("nobody.json");
     let junk = dir.join("junk.json");

@@ -45,21 +45,51 @@ impl ModelArgs {
 /// A personal baseline, for the commands that judge recordings.
 #[derive(Args, Clone, Default)]
 pub struct VoiceArgs {
-    /// Judge each recording relative to one speaker's everyday voice: a file written by
-    /// `ser baseline` for this model.
-    #[arg(long, value_name = "BASELINE.json")]
-    pub baseline: Option<PathBuf>,
+    /// Judge each recording relative to one speaker's everyday voice: a summary written by
+    /// `ser baseline`, or recordings of that voice (repeat --baseline for each; together at
+    /// least 2 s of speech).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Vec<PathBuf>,
 }
 
 impl VoiceArgs {
-    /// The model, relative to the baseline if one is given.
-    pub fn apply(&self, model: EmotionModel) -> Result<EmotionModel, String> {
-        let Some(path) = &self.baseline else { return Ok(model) };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read the voice baseline ({e}).", path.display()))?;
-        let baseline = Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        model.with_baseline(&baseline).map_err(|e| format!("{}: {e}", path.display()))
+    /// The model, relative to the baseline if one is given, with the pipeline options the
+    /// baseline recordings are analysed with.
+    pub fn apply(&self, model: EmotionModel, options: &PipelineOptions) -> Result<EmotionModel, String> {
+        match self.baseline.as_slice() {
+            [] => Ok(model),
+            [path] if is_summary(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: cannot read the voice baseline ({e}).", path.display()))?;
+                let baseline = Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                model.with_baseline(&baseline).map_err(|e| format!("{}: {e}", path.display()))
+            }
+            paths => {
+                if let Some(summary) = paths.iter().find(|p| is_summary(p)) {
+                    return Err(format!(
+                        "{}: a saved baseline cannot be mixed with recordings; give either the one summary or the recordings.",
+                        summary.display()
+                    ));
+                }
+                let analyses =
+                    paths.iter().map(|p| analyse(&Input::file(p), options)).collect::<Result<Vec<_>, _>>()?;
+                Baseline::from_analyses(&analyses, &model)
+                    .and_then(|b| model.with_baseline(&b))
+                    .map_err(|e| e.to_string())
+            }
+        }
     }
+}
+
+/// A baseline summary is JSON: its first non-blank byte is `{`. Anything else (or a path that
+/// cannot be read, whose error then comes from reading it) is taken as a recording.
+fn is_summary(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    };
+    head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 #[derive(Args)]
@@ -182,13 +212,17 @@ pub fn model_and_options(
     voice: &VoiceArgs,
     silence: &SilenceArgs,
 ) -> Result<(EmotionModel, PipelineOptions), ExitCode> {
-    let model = model.load().and_then(|m| voice.apply(m)).map_err(|e| {
+    let model = model.load().map_err(|e| {
         eprintln!("{e}");
         ExitCode::FAILURE
     })?;
     let options = options_for(&model, silence).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(2)
+    })?;
+    let model = voice.apply(model, &options).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::FAILURE
     })?;
     Ok((model, options))
 }
@@ -228,6 +262,10 @@ fn print_table(m: &Metrics, skipped: usize) {
     }
     println!();
     println!("confusion matrix (rows: true, columns: predicted)");
+    print_confusion(m);
+}
+
+fn print_confusion(m: &Metrics) {
     print!("{:<10}", "");
     for l in &m.labels {
         print!(" {:>5.5}", l);
@@ -239,6 +277,29 @@ fn print_table(m: &Metrics, skipped: usize) {
             print!(" {v:>5}");
         }
         println!();
+    }
+}
+
+/// Cold and baseline figures on the same clips, side by side.
+fn print_side_by_side(cold: &Metrics, relative: &Metrics, skipped: usize) {
+    println!("clips: {}  (skipped, unreadable: {skipped})", cold.n);
+    println!("{:<10} {:>9} {:>9}", "", "cold", "baseline");
+    for (name, a, b) in [
+        ("accuracy", cold.accuracy, relative.accuracy),
+        ("UAR", cold.uar, relative.uar),
+        ("macro-F1", cold.macro_f1, relative.macro_f1),
+    ] {
+        println!("{name:<10} {a:>9.4} {b:>9.4}");
+    }
+    println!();
+    println!("recall by class");
+    for (a, b) in cold.per_class.iter().zip(&relative.per_class) {
+        println!("{:<10} {:>9.3} {:>9.3}", a.label, a.recall, b.recall);
+    }
+    for (title, m) in [("cold", cold), ("baseline", relative)] {
+        println!();
+        println!("confusion matrix, {title} (rows: true, columns: predicted)");
+        print_confusion(m);
     }
 }
 
@@ -395,21 +456,18 @@ pub fn run_eval(args: EvalArgs) -> ExitCode {
         }
         println!("{value}");
     } else {
-        if relative.is_some() {
-            println!("cold (no baseline), on the clips not used for baselines");
-            println!();
-        }
-        print_table(&metrics, skipped);
-        if let Some(r) = &relative {
-            println!();
-            println!(
-                "relative to each speaker's baseline ({} {} clip(s) per speaker, {} speakers)",
-                args.baseline_clips,
-                args.baseline_from.as_deref().unwrap_or_default(),
-                plan.len()
-            );
-            println!();
-            print_table(r, skipped);
+        match &relative {
+            None => print_table(&metrics, skipped),
+            Some(r) => {
+                println!(
+                    "each speaker's first {} {} clip(s) make their baseline and are not scored ({} speakers)",
+                    args.baseline_clips,
+                    args.baseline_from.as_deref().unwrap_or_default(),
+                    plan.len()
+                );
+                println!();
+                print_side_by_side(&metrics, r, skipped);
+            }
         }
     }
     ExitCode::SUCCESS
