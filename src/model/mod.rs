@@ -5,6 +5,7 @@
 //! computes, or whose bytes do not match the sidecar's sha256.
 
 mod baseline;
+mod circumplex;
 #[cfg(not(target_arch = "wasm32"))]
 mod embedded;
 mod explain;
@@ -14,6 +15,7 @@ pub(crate) mod report;
 pub use baseline::{
     BASELINE_FORMAT, Baseline, MAX_CLIPPED_SHARE, MAX_LEVEL_GAP_DB, MAX_SHAPE_GAP_DB, MIN_BASELINE_SPEECH_S,
 };
+pub use circumplex::{circumplex_angle, valence_arousal};
 #[cfg(not(target_arch = "wasm32"))]
 pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
 pub use explain::{Explaining, Explanation, OcclusionParams, Patch, explain};
