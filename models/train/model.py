@@ -19,10 +19,14 @@ N_CLASSES = 8
 
 class SerCnn(nn.Module):
     def __init__(self, widths=(64, 128, 128, 192), kernels=(5, 5, 3, 3), dropout=0.3, cmn=False, stride1=1,
-                 cvn=False, stats_pool=False, n_in=N_MFCC):
+                 cvn=False, stats_pool=False, n_in=N_MFCC, attentive=False):
         super().__init__()
         self.n_in = n_in
-        self.stats_pool = stats_pool
+        # attentive statistics pooling (Okabe et al. 2018): the mean and standard deviation
+        # over time weighted by a learnt per-frame attention, so loud or emotional stretches
+        # can count more than the rest of the clip
+        self.attentive = attentive
+        self.stats_pool = stats_pool or attentive
         self.cmn = cmn or cvn
         self.cvn = cvn
         self.register_buffer("mean", torch.zeros(1, n_in, 1))
@@ -40,9 +44,11 @@ class SerCnn(nn.Module):
                 self.n_pools += 1
             c_in = w
         self.body = nn.Sequential(*layers)
+        if attentive:
+            self.attention = nn.Sequential(nn.Conv1d(c_in, 64, 1), nn.Tanh(), nn.Conv1d(64, 1, 1))
         self.dropout = nn.Dropout(dropout)
         # stats pooling: the mean and the standard deviation of each channel over time
-        self.head = nn.Linear(2 * c_in if stats_pool else c_in, N_CLASSES)
+        self.head = nn.Linear(2 * c_in if self.stats_pool else c_in, N_CLASSES)
 
     def set_norm(self, mean, std):
         self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32).view(1, self.n_in, 1))
@@ -69,6 +75,8 @@ class SerCnn(nn.Module):
                 if self.cvn:
                     z = z / torch.sqrt((z * z).sum(dim=2, keepdim=True) / n + 1e-2)
         h = self.body(z)
+        if self.attentive:
+            return self.head(self.dropout(self.attentive_pool(h, lengths)))
         if lengths is None:
             pooled = h.mean(dim=2)
             if self.stats_pool:
@@ -86,6 +94,20 @@ class SerCnn(nn.Module):
                 d = (h - pooled[:, :, None]) * mask[:, None, :]
                 pooled = torch.cat([pooled, torch.sqrt((d * d).sum(dim=2) / n + 1e-4)], dim=1)
         return self.head(self.dropout(pooled))
+
+    def attentive_pool(self, h, lengths):
+        scores = self.attention(h)  # [B, 1, T']
+        if lengths is not None:
+            valid = lengths.clone()
+            for _ in range(self.n_pools):
+                valid = torch.div(valid, 2, rounding_mode="floor")
+            valid = valid.clamp(min=1)
+            pad = torch.arange(h.shape[2], device=h.device)[None, None, :] >= valid[:, None, None]
+            scores = scores.masked_fill(pad, -1e4)
+        w = torch.softmax(scores, dim=2)
+        mean = (h * w).sum(dim=2)
+        var = (h * h * w).sum(dim=2) - mean * mean
+        return torch.cat([mean, torch.sqrt(var.clamp(min=0) + 1e-4)], dim=1)
 
     def forward(self, mfcc):
         """Inference path (what goes to ONNX): raw MFCC [B, 40, T] -> probabilities [B, 8]."""

@@ -231,7 +231,8 @@ def make_model(args, variant, n_in):
     assert variant in ("plain", "cmn", "cmvn"), variant
     return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
                   cmn=variant == "cmn", cvn=variant == "cmvn", stride1=args.stride1,
-                  stats_pool=args.pool == "stats", n_in=n_in)
+                  stats_pool=args.pool == "stats", n_in=n_in,
+                  attentive=args.pool == "attentive")
 
 
 def parse_members(spec):
@@ -402,7 +403,8 @@ def describe(args):
     return (f"average of {len(members)} 1-D CNNs ({names}){dct}: per-row standardisation "
             f"in the graph, 4 x Conv1d (channels {args.widths}, first stride {args.stride1}) + BatchNorm + ReLU "
             f"with MaxPool /2 after the first three, "
-            + ("mean and standard deviation" if args.pool == "stats" else "global average")
+            + {"stats": "mean and standard deviation", "attentive": "attentive mean and standard deviation",
+               "mean": "global average"}[args.pool]
             + f" pooling over time, dropout, Linear to 8, softmax; trained {args.epochs} epochs"
             + (f", mixup alpha {args.mixup}" if args.mixup else "")
             + (f", weights averaged (EMA {args.ema})" if args.ema else ""))
@@ -494,8 +496,9 @@ def parse_args():
     ap.add_argument("--ema", type=float, default=0.997,
                     help="decay of an exponential moving average of the weights per step (0: off); "
                          "the averaged weights are validated, selected and exported")
-    ap.add_argument("--pool", choices=["mean", "stats"], default="stats",
-                    help="pooling over time: the mean, or the mean and standard deviation")
+    ap.add_argument("--pool", choices=["mean", "stats", "attentive"], default="stats",
+                    help="pooling over time: the mean, the mean and standard deviation, or both weighted by a "
+                         "learnt attention over frames")
     ap.add_argument("--mixup", type=float, default=0.2, help="mixup alpha within each batch (0: off)")
     ap.add_argument("--members", default="mfcc:plain,mfcc:cmn,logmel:plain,logmel:cmn",
                     help="ensemble members, one model each, FEATURE:VARIANT: feature mfcc or logmel "
