@@ -71,6 +71,20 @@ pub struct VoiceFit {
     pub neutral_log_probs: Vec<f64>,
 }
 
+impl VoiceFit {
+    /// What is added to a prediction's log-probabilities for a voice whose baseline holds
+    /// these mean log-probabilities ([`Baseline::model_log_probs`]).
+    pub fn offset(&self, baseline_log_probs: &[f32]) -> Vec<f64> {
+        baseline_log_probs.iter().zip(&self.neutral_log_probs).map(|(&b, r)| -self.strength * (b as f64 - r)).collect()
+    }
+
+    /// Moves the graph's `probabilities` by `offset` (from [`Self::offset`]), in place:
+    /// `p_i ∝ p_i · exp(offset_i)`. Calibration comes after.
+    pub fn apply(offset: &[f64], probabilities: &mut [f32]) {
+        shift_log_probs(probabilities, offset);
+    }
+}
+
 /// Makes the probabilities mean what they say: fitted by the trainer on out-of-fold
 /// predictions of the speaker-independent CV (`models/train/calibrate.py`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -340,9 +354,7 @@ impl EmotionModel {
         let fit = self.info.voice_baseline.as_ref().ok_or_else(|| SerError::BaselineUnsupported {
             model: format!("{} {}", self.info.name, self.info.version),
         })?;
-        let offset =
-            baseline.model_log_probs.iter().zip(&fit.neutral_log_probs).map(|(&b, r)| -fit.strength * (b as f64 - r));
-        Ok(Self { voice_offset: Some(Arc::new(offset.collect())), ..self.clone() })
+        Ok(Self { voice_offset: Some(Arc::new(fit.offset(&baseline.model_log_probs))), ..self.clone() })
     }
 
     /// Whether predictions are relative to a personal baseline.
@@ -361,7 +373,7 @@ impl EmotionModel {
     pub fn run(&self, frames: &[f32], n_frames: usize) -> Result<Prediction> {
         let mut prediction = self.run_uncalibrated(frames, n_frames)?;
         if let Some(offset) = &self.voice_offset {
-            shift_log_probs(&mut prediction.probabilities, offset);
+            VoiceFit::apply(offset, &mut prediction.probabilities);
         }
         if let Some(c) = &self.info.calibration {
             c.apply(&mut prediction.probabilities);
