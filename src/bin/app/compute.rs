@@ -11,8 +11,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use ser::{
-    Analyser, Analysis, EmotionModel, Loader, ModelInfo, MonoResampler, PipelineOptions, Report, Reporting, Resampling,
-    SerError, Stepwise, analyse_16k,
+    Analyser, Analysis, Baseline, EmotionModel, Loader, ModelInfo, MonoResampler, PipelineOptions, Report, Reporting,
+    Resampling, SerError, Stepwise, analyse_16k,
 };
 use wasm_bindgen_futures::spawn_local;
 
@@ -27,6 +27,28 @@ pub enum Job {
     Analyse { job: u32, source: Source },
     /// Stop the running analysis at its next step.
     Cancel,
+    /// Add recordings of the person's everyday voice to those given so far in this visit and
+    /// make a voice baseline of them all; later analyses are relative to it.
+    MakeBaseline { clips: Vec<Source> },
+    /// Use a saved baseline summary (`Baseline::to_json`) made at `made_ms`, or none: results
+    /// for voices in general again.
+    SetBaseline(Option<SavedBaseline>),
+}
+
+/// A baseline summary as the page keeps it: no audio, and when it was made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedBaseline {
+    pub summary: String,
+    /// Milliseconds since 1970 (`Date.now()`), shown to the person in local time.
+    pub made_ms: f64,
+}
+
+/// What a baseline in use is made of, for the page to describe it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BaselineInfo {
+    pub clips: usize,
+    pub speech_s: f64,
+    pub made_ms: f64,
 }
 
 /// What the compute side tells the page.
@@ -47,6 +69,19 @@ pub enum Update {
         job: u32,
         message: String,
     },
+    /// A new baseline is in use; `saved` is what the page keeps to restore it.
+    BaselineMade {
+        info: BaselineInfo,
+        saved: SavedBaseline,
+        /// Recordings given in this visit that it is made of (more can be added to them).
+        clips_this_visit: usize,
+    },
+    /// The recordings cannot make a baseline; the baseline in use, if any, is unchanged.
+    BaselineFailed(String),
+    /// A saved baseline is in use again.
+    BaselineRestored(BaselineInfo),
+    /// A saved baseline cannot be used (an older format, another model); none is in use.
+    SavedBaselineRefused(String),
 }
 
 /// Where the audio comes from.
@@ -63,13 +98,18 @@ pub enum Source {
         samples: Vec<f32>,
         sample_rate: u32,
     },
+    /// A recording analysed before, judged again by the model (the voice baseline changed).
+    Analysed {
+        name: String,
+        analysis: Rc<Analysis>,
+    },
 }
 
 impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::File(f) => f.name(),
-            Source::Sample { name, .. } | Source::Samples { name, .. } => name.clone(),
+            Source::Sample { name, .. } | Source::Samples { name, .. } | Source::Analysed { name, .. } => name.clone(),
         }
     }
 }
@@ -101,7 +141,8 @@ impl Step {
 /// A finished analysis: what the result view draws and exports.
 pub struct Outcome {
     pub name: String,
-    pub analysis: Analysis,
+    /// Shared with a later judgement of the same recording (see [`Source::Analysed`]).
+    pub analysis: Rc<Analysis>,
     pub report: Report,
     /// A 16 kHz WAV of the analysed signal for the player, so the cursor matches the plots.
     pub audio_url: Option<String>,
@@ -124,7 +165,16 @@ impl Drop for Outcome {
 
 /// The compute side: takes [`Job`]s, reports [`Update`]s through the callback it was made with.
 pub struct Compute {
+    /// The model for voices in general.
     model: RefCell<Option<Rc<EmotionModel>>>,
+    /// The same model relative to the person's voice, while a baseline is set.
+    personal: RefCell<Option<Rc<EmotionModel>>>,
+    /// This visit's baseline recordings, analysed, so that one more can join them; held in
+    /// memory only and dropped when the baseline is forgotten.
+    voice_clips: RefCell<Vec<Analysis>>,
+    /// Bumped by every baseline job: a baseline finished after a newer job (say "Forget my
+    /// voice" while it was being made) is not used.
+    voice_job: Cell<u32>,
     /// The analysis whose work still counts (0: none); any other stops at its next step.
     current: Cell<u32>,
     on_update: Box<dyn Fn(Update)>,
@@ -132,7 +182,14 @@ pub struct Compute {
 
 impl Compute {
     pub fn new(on_update: impl Fn(Update) + 'static) -> Rc<Self> {
-        Rc::new(Self { model: RefCell::new(None), current: Cell::new(0), on_update: Box::new(on_update) })
+        Rc::new(Self {
+            model: RefCell::new(None),
+            personal: RefCell::new(None),
+            voice_clips: RefCell::new(Vec::new()),
+            voice_job: Cell::new(0),
+            current: Cell::new(0),
+            on_update: Box::new(on_update),
+        })
     }
 
     pub fn send(self: &Rc<Self>, job: Job) {
@@ -153,9 +210,9 @@ impl Compute {
             }
             Job::Analyse { job, source } => {
                 self.current.set(job);
-                let Some(model) = self.model.borrow().clone() else {
-                    let message = "The emotion model is still loading. Try again in a moment.".to_string();
-                    (self.on_update)(Update::Failed { job, message });
+                let model = self.personal.borrow().clone().or_else(|| self.model.borrow().clone());
+                let Some(model) = model else {
+                    (self.on_update)(Update::Failed { job, message: STILL_LOADING.into() });
                     return;
                 };
                 let this = self.clone();
@@ -175,9 +232,95 @@ impl Compute {
                 });
             }
             Job::Cancel => self.current.set(0),
+            Job::MakeBaseline { clips } => self.make_baseline(clips),
+            Job::SetBaseline(saved) => self.set_baseline(saved),
+        }
+    }
+
+    fn next_voice_job(&self) -> u32 {
+        self.voice_job.set(self.voice_job.get() + 1);
+        self.voice_job.get()
+    }
+
+    fn make_baseline(self: &Rc<Self>, clips: Vec<Source>) {
+        let voice_job = self.next_voice_job();
+        let Some(model) = self.model.borrow().clone() else {
+            (self.on_update)(Update::BaselineFailed(STILL_LOADING.into()));
+            return;
+        };
+        let this = self.clone();
+        spawn_local(async move {
+            let stale = || this.voice_job.get() != voice_job;
+            // Calibration is short and shows no progress bar.
+            let no_progress = |_: Step, _: f64| {};
+            let mut pace = Pacer { since: web::now_ms(), cancelled: &stale, progress: &no_progress };
+            let options = options_for(&model);
+            let several = clips.len() > 1;
+            let mut added = Vec::with_capacity(clips.len());
+            for source in clips {
+                let name = source.name();
+                let message = match analyse_speech(source, &options, &mut pace).await {
+                    Ok(analysis) => {
+                        added.push(analysis);
+                        continue;
+                    }
+                    Err(Stop::Cancelled) => return,
+                    Err(Stop::Failed(message)) => message,
+                    Err(Stop::Core(e)) => e.to_string(),
+                };
+                // Among several files, say which one (as `ser baseline` does).
+                let message = if several { format!("{name}: {message}") } else { message };
+                return (this.on_update)(Update::BaselineFailed(message));
+            }
+            if stale() {
+                return;
+            }
+            // All of this visit's recordings make the baseline; new ones that spoil it are
+            // dropped, so the baseline in use stays as it was.
+            let mut all = this.voice_clips.borrow().clone();
+            all.extend(added);
+            let made = Baseline::from_analyses(&all, &model).and_then(|b| Ok((model.with_baseline(&b)?, b)));
+            match made {
+                Ok((personal, baseline)) => {
+                    let info = BaselineInfo {
+                        clips: baseline.clips,
+                        speech_s: baseline.speech_s,
+                        made_ms: js_sys::Date::now(),
+                    };
+                    let saved = SavedBaseline { summary: baseline.to_json(), made_ms: info.made_ms };
+                    let clips_this_visit = all.len();
+                    *this.voice_clips.borrow_mut() = all;
+                    *this.personal.borrow_mut() = Some(Rc::new(personal));
+                    (this.on_update)(Update::BaselineMade { info, saved, clips_this_visit });
+                }
+                Err(e) => (this.on_update)(Update::BaselineFailed(e.to_string())),
+            }
+        });
+    }
+
+    fn set_baseline(&self, saved: Option<SavedBaseline>) {
+        self.next_voice_job();
+        self.voice_clips.borrow_mut().clear();
+        *self.personal.borrow_mut() = None;
+        let Some(saved) = saved else { return };
+        let Some(model) = self.model.borrow().clone() else {
+            // Not a reason to delete the saved baseline: the page sends it once the model is ready.
+            (self.on_update)(Update::BaselineFailed(STILL_LOADING.into()));
+            return;
+        };
+        let restored = Baseline::from_json(&saved.summary).and_then(|b| Ok((model.with_baseline(&b)?, b)));
+        match restored {
+            Ok((personal, baseline)) => {
+                *self.personal.borrow_mut() = Some(Rc::new(personal));
+                let info = BaselineInfo { clips: baseline.clips, speech_s: baseline.speech_s, made_ms: saved.made_ms };
+                (self.on_update)(Update::BaselineRestored(info));
+            }
+            Err(e) => (self.on_update)(Update::SavedBaselineRefused(e.to_string())),
         }
     }
 }
+
+const STILL_LOADING: &str = "The emotion model is still loading. Try again in a moment.";
 
 /// The options `ser predict` uses with this model.
 fn options_for(model: &EmotionModel) -> PipelineOptions {
@@ -281,29 +424,10 @@ async fn analyse(
     let pace = &mut Pacer { since: web::now_ms(), cancelled, progress };
     let name = source.name();
     let options = options_for(model);
-    let signal = match source {
-        Source::Samples { samples, sample_rate, .. } => resample(&samples, sample_rate, &options, pace).await?,
-        Source::File(file) => {
-            // Refused before reading: the page holds the whole file in memory.
-            let got_mb = file.size() / 1e6;
-            if got_mb > MAX_FILE_MB {
-                return Err(SerError::FileTooLarge { got_mb, limit_mb: MAX_FILE_MB }.into());
-            }
-            progress(Step::Reading, 0.02);
-            let bytes = web::read_file(&file).await?;
-            load(&bytes, &options, pace).await?
-        }
-        Source::Sample { url, .. } => {
-            progress(Step::Reading, 0.02);
-            let bytes = web::fetch_bytes(&url).await?;
-            load(&bytes, &options, pace).await?
-        }
+    let analysis = match source {
+        Source::Analysed { analysis, .. } => analysis,
+        source => Rc::new(analyse_speech(source, &options, pace).await?),
     };
-
-    pace.begin(Step::Features, 0.4).await?;
-    let mut analyser = Analyser::new(signal, &options)?;
-    pace.run(&mut analyser, FRAMES_PER_STEP, Step::Features, (0.4, 0.7)).await?;
-    let analysis = analyser.finish()?;
 
     pace.begin(Step::Model, 0.7).await?;
     let mut reporting = Reporting::new(model, &analysis);
@@ -327,6 +451,36 @@ async fn analyse(
     // Drawing the result is a task of its own.
     pace.pause().await?;
     Ok(outcome)
+}
+
+/// Decode, resample, trim the silence and compute the features: what every recording goes
+/// through, whether it is analysed or makes a voice baseline.
+async fn analyse_speech(source: Source, options: &PipelineOptions, pace: &mut Pacer<'_>) -> Result<Analysis, Stop> {
+    let progress = pace.progress;
+    let signal = match source {
+        Source::Samples { samples, sample_rate, .. } => resample(&samples, sample_rate, options, pace).await?,
+        Source::Analysed { analysis, .. } => return Ok(Analysis::clone(&analysis)),
+        Source::File(file) => {
+            // Refused before reading: the page holds the whole file in memory.
+            let got_mb = file.size() / 1e6;
+            if got_mb > MAX_FILE_MB {
+                return Err(SerError::FileTooLarge { got_mb, limit_mb: MAX_FILE_MB }.into());
+            }
+            progress(Step::Reading, 0.02);
+            let bytes = web::read_file(&file).await?;
+            load(&bytes, options, pace).await?
+        }
+        Source::Sample { url, .. } => {
+            progress(Step::Reading, 0.02);
+            let bytes = web::fetch_bytes(&url).await?;
+            load(&bytes, options, pace).await?
+        }
+    };
+
+    pace.begin(Step::Features, 0.4).await?;
+    let mut analyser = Analyser::new(signal, options)?;
+    pace.run(&mut analyser, FRAMES_PER_STEP, Step::Features, (0.4, 0.7)).await?;
+    Ok(analyser.finish()?)
 }
 
 /// Decodes to the analysis rate with the core's [`Loader`] (WAV, FLAC, MP3, OGG, exactly as

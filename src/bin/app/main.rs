@@ -7,6 +7,7 @@
 //! - [`audio_in`]: where audio comes from (file bytes, the browser's decoder, the microphone).
 //! - [`plots`]: canvas drawings (plotters + ImageData).
 //! - [`components`]: the view, which speaks to the compute side only through its messages.
+//! - [`voice_store`]: the voice baseline kept in this browser (a summary, never audio).
 
 #[cfg(target_arch = "wasm32")]
 mod audio_in;
@@ -18,6 +19,8 @@ mod compute;
 mod plots;
 #[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
+mod voice_store;
 #[cfg(target_arch = "wasm32")]
 mod web;
 

@@ -9,7 +9,7 @@ use yew::Reducible;
 
 use ser::ModelInfo;
 
-use crate::compute::{Outcome, Step, Update};
+use crate::compute::{BaselineInfo, Outcome, Step, Update};
 
 #[derive(Clone)]
 pub enum ModelState {
@@ -46,10 +46,39 @@ pub enum Phase {
     },
 }
 
+/// What a microphone recording is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MicUse {
+    /// A clip to analyse.
+    #[default]
+    Analyse,
+    /// The calibration sentence, read in the person's everyday voice.
+    Calibrate,
+}
+
+/// The person's voice baseline, as the page shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Voice {
+    /// The baseline analyses are relative to, if any.
+    pub baseline: Option<BaselineInfo>,
+    /// Recordings given in this visit that the baseline is made of; a saved baseline restored
+    /// on load has none, so a second sentence then starts a new one.
+    pub clips_this_visit: usize,
+    /// Recordings are being checked and summarised.
+    pub making: bool,
+    /// Why the last recordings made no baseline.
+    pub error: Option<String>,
+    /// Said once, not an error (a saved baseline that had to be removed).
+    pub notice: Option<String>,
+}
+
 #[derive(Clone, PartialEq)]
 pub struct State {
     pub model: ModelState,
     pub phase: Phase,
+    /// What the running (or last) microphone recording is for.
+    pub mic_use: MicUse,
+    pub voice: Voice,
     pub outcome: Option<Rc<Outcome>>,
     /// The result on show when the running analysis started, back on show if it is cancelled.
     pub previous: Option<Rc<Outcome>>,
@@ -65,6 +94,8 @@ impl Default for State {
         Self {
             model: ModelState::Loading,
             phase: Phase::Idle,
+            mic_use: MicUse::Analyse,
+            voice: Voice::default(),
             outcome: None,
             previous: None,
             error: None,
@@ -85,11 +116,15 @@ impl State {
 }
 
 pub const CANCELLED: &str = "Analysis cancelled.";
+pub const SAVED_BASELINE_REMOVED: &str = "Your saved voice baseline no longer works with this version of the page, \
+     so it was removed: calibrate to your voice again to compare with it.";
+pub const BASELINE_NOT_KEPT: &str = "This browser does not let the page keep your voice baseline, \
+     so it is used only until you close the page.";
 
 pub enum Action {
     ModelReady(Rc<ModelInfo>),
     ModelFailed(String),
-    MicStarting,
+    MicStarting(MicUse),
     MicLevel {
         elapsed_s: f64,
         level: f32,
@@ -117,6 +152,18 @@ pub enum Action {
         message: String,
     },
     DismissError,
+    /// Recordings of the person's voice went to the compute side to make a baseline.
+    MakingBaseline,
+    BaselineMade {
+        info: BaselineInfo,
+        clips_this_visit: usize,
+    },
+    BaselineFailed(String),
+    BaselineRestored(BaselineInfo),
+    SavedBaselineRefused,
+    /// The baseline could not be kept in this browser (storage refused or full).
+    BaselineNotKept,
+    ForgetVoice,
 }
 
 impl From<Update> for Action {
@@ -127,6 +174,12 @@ impl From<Update> for Action {
             Update::Progress { job, step, fraction } => Action::Progress { job, step, fraction },
             Update::Done { job, outcome } => Action::Finished { job, outcome },
             Update::Failed { job, message } => Action::Failed { job: Some(job), message },
+            Update::BaselineMade { info, clips_this_visit, .. } => Action::BaselineMade { info, clips_this_visit },
+            Update::BaselineFailed(message) => Action::BaselineFailed(message),
+            Update::BaselineRestored(info) => Action::BaselineRestored(info),
+            // The core's reason names formats and model versions; the person only needs to
+            // know that it is gone and what to do.
+            Update::SavedBaselineRefused(_) => Action::SavedBaselineRefused,
         }
     }
 }
@@ -139,14 +192,16 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.model = ModelState::Failed(message.clone());
             next.error = Some(message);
         }
-        Action::MicStarting => {
+        Action::MicStarting(mic_use) => {
             // Recording replaces a running analysis, as a new file does.
             if state.analysing() {
                 next.outcome = next.previous.take();
             }
             next.phase = Phase::MicStarting;
+            next.mic_use = mic_use;
             next.error = None;
             next.notice = None;
+            next.voice.error = None;
         }
         Action::MicLevel { elapsed_s, level } => {
             if state.recording() {
@@ -183,6 +238,11 @@ pub fn reduce(state: &State, action: Action) -> State {
                 next.notice = Some(CANCELLED.to_string());
             }
         }
+        Action::Failed { job: None, message } if state.recording() && state.mic_use == MicUse::Calibrate => {
+            // Said where the person is looking: in the calibration panel.
+            next.phase = Phase::Idle;
+            next.voice.error = Some(message);
+        }
         Action::Failed { job, message } => {
             let current = match job {
                 Some(j) => j == state.job && state.analysing(),
@@ -196,6 +256,27 @@ pub fn reduce(state: &State, action: Action) -> State {
             }
         }
         Action::DismissError => next.error = None,
+        Action::MakingBaseline => {
+            if state.recording() {
+                next.phase = Phase::Idle;
+            }
+            next.voice.making = true;
+            next.voice.error = None;
+            next.voice.notice = None;
+        }
+        Action::BaselineMade { info, clips_this_visit } => {
+            next.voice = Voice { baseline: Some(info), clips_this_visit, ..Voice::default() };
+        }
+        Action::BaselineFailed(message) => {
+            next.voice.making = false;
+            next.voice.error = Some(message);
+        }
+        Action::BaselineRestored(info) => next.voice.baseline = Some(info),
+        Action::SavedBaselineRefused => {
+            next.voice = Voice { notice: Some(SAVED_BASELINE_REMOVED.into()), ..Voice::default() };
+        }
+        Action::BaselineNotKept => next.voice.notice = Some(BASELINE_NOT_KEPT.into()),
+        Action::ForgetVoice => next.voice = Voice::default(),
     }
     next
 }

@@ -8,25 +8,65 @@ use super::footer::Footer;
 use super::input_panel::InputPanel;
 use super::result_view::ResultView;
 use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
+use super::voice_panel::{VoiceLine, VoicePanel};
 use crate::audio_in::mic::{OnChunk, Recorder};
-use crate::compute::{Compute, Job, Source};
-use crate::state::{Action, ModelState, State};
+use crate::compute::{Compute, Job, Source, Update};
+use crate::state::{Action, MicUse, ModelState, Phase, State};
+use crate::voice_store::{self, Stored};
 use crate::web;
 
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(State::default);
     let jobs = use_mut_ref(|| 0u32);
-    let recorder = use_mut_ref(|| None::<Recorder>);
+    let recorder = use_mut_ref(|| None::<(Recorder, MicUse)>);
     let dragging = use_state(|| false);
     let compute = {
         let dispatcher = state.dispatcher();
-        use_memo((), move |_| Compute::new(move |update| dispatcher.dispatch(update.into())))
+        use_memo((), move |_| {
+            Compute::new(move |update| {
+                // The browser keeps exactly the baseline in use: saved when made, removed when
+                // the model refuses it.
+                let not_kept = match &update {
+                    Update::BaselineMade { saved, .. } => voice_store::save(saved).is_err(),
+                    Update::SavedBaselineRefused(why) => {
+                        // The page says it in plain words; the core's reason is for developers.
+                        web_sys::console::warn_1(&format!("saved voice baseline removed: {why}").into());
+                        voice_store::forget();
+                        false
+                    }
+                    _ => false,
+                };
+                dispatcher.dispatch(update.into());
+                if not_kept {
+                    dispatcher.dispatch(Action::BaselineNotKept);
+                }
+            })
+        })
     };
 
     {
         let compute = compute.clone();
         use_effect_with((), move |_| compute.send(Job::LoadModel));
+    }
+
+    // A baseline saved on an earlier visit, used again once the model can check it.
+    {
+        let compute = compute.clone();
+        let dispatcher = state.dispatcher();
+        let ready = matches!(state.model, ModelState::Ready(_));
+        use_effect_with(ready, move |&ready| {
+            if ready {
+                match voice_store::load() {
+                    Stored::Nothing => {}
+                    Stored::Baseline(saved) => compute.send(Job::SetBaseline(Some(saved))),
+                    Stored::Unreadable => {
+                        voice_store::forget();
+                        dispatcher.dispatch(Action::SavedBaselineRefused);
+                    }
+                }
+            }
+        });
     }
 
     // Starts an analysis; a newer one makes older ones irrelevant (see State::job).
@@ -58,6 +98,19 @@ pub fn app() -> Html {
         })
     };
 
+    // The result on show is judged again when the voice baseline changes, so it never
+    // disagrees with the line above it (the recording is not decoded again).
+    {
+        let start = start.clone();
+        let outcome = state.outcome.clone().filter(|_| !state.analysing() && !state.recording());
+        let baseline_made = state.voice.baseline.map(|b| b.made_ms.to_bits());
+        use_effect_with(baseline_made, move |_| {
+            if let Some(o) = outcome {
+                start.emit(Source::Analysed { name: o.name.clone(), analysis: o.analysis.clone() });
+            }
+        });
+    }
+
     // Stops the running analysis at its next step; the reducer restores the previous result.
     let cancel = {
         let dispatcher = state.dispatcher();
@@ -68,13 +121,33 @@ pub fn app() -> Html {
         })
     };
 
+    // Recordings of the person's everyday voice become the baseline (with this visit's others).
+    let make_baseline = {
+        let dispatcher = state.dispatcher();
+        let compute = compute.clone();
+        Callback::from(move |clips: Vec<Source>| {
+            dispatcher.dispatch(Action::MakingBaseline);
+            compute.send(Job::MakeBaseline { clips });
+        })
+    };
+
+    let forget_voice = {
+        let dispatcher = state.dispatcher();
+        let compute = compute.clone();
+        Callback::from(move |_: ()| {
+            voice_store::forget();
+            compute.send(Job::SetBaseline(None));
+            dispatcher.dispatch(Action::ForgetVoice);
+        })
+    };
+
     let stop_recording = {
         let recorder = recorder.clone();
-        let start = start.clone();
+        let (start, make_baseline) = (start.clone(), make_baseline.clone());
         let dispatcher = state.dispatcher();
         Callback::from(move |_: ()| {
-            let Some(active) = recorder.borrow_mut().take() else { return };
-            let (start, d) = (start.clone(), dispatcher.clone());
+            let Some((active, mic_use)) = recorder.borrow_mut().take() else { return };
+            let (start, make_baseline, d) = (start.clone(), make_baseline.clone(), dispatcher.clone());
             spawn_local(async move {
                 let (samples, sample_rate) = active.stop().await;
                 if samples.is_empty() {
@@ -82,7 +155,16 @@ pub fn app() -> Html {
                     d.dispatch(Action::Failed { job: None, message });
                     return;
                 }
-                start.emit(Source::Samples { name: "microphone recording".into(), samples, sample_rate });
+                match mic_use {
+                    MicUse::Analyse => {
+                        start.emit(Source::Samples { name: "microphone recording".into(), samples, sample_rate })
+                    }
+                    MicUse::Calibrate => make_baseline.emit(vec![Source::Samples {
+                        name: "calibration recording".into(),
+                        samples,
+                        sample_rate,
+                    }]),
+                }
             });
         })
     };
@@ -92,12 +174,14 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         let stop = stop_recording.clone();
         let compute = compute.clone();
-        Callback::from(move |_: ()| {
+        Callback::from(move |mic_use: MicUse| {
             if recorder.borrow().is_some() {
                 return;
             }
-            compute.send(Job::Cancel); // recording replaces a running analysis
-            dispatcher.dispatch(Action::MicStarting);
+            if mic_use == MicUse::Analyse {
+                compute.send(Job::Cancel); // recording replaces a running analysis
+            }
+            dispatcher.dispatch(Action::MicStarting(mic_use));
             let (recorder, d, stop) = (recorder.clone(), dispatcher.clone(), stop.clone());
             spawn_local(async move {
                 let levels = d.clone();
@@ -111,7 +195,7 @@ pub fn app() -> Html {
                 });
                 match Recorder::start(on_chunk).await {
                     Ok(active) => {
-                        *recorder.borrow_mut() = Some(active);
+                        *recorder.borrow_mut() = Some((active, mic_use));
                         d.dispatch(Action::MicLevel { elapsed_s: 0.0, level: 0.0 });
                     }
                     Err(message) => d.dispatch(Action::Failed { job: None, message }),
@@ -127,6 +211,12 @@ pub fn app() -> Html {
     let on_sample = {
         let start = start.clone();
         Callback::from(move |(name, url): (String, String)| start.emit(Source::Sample { name, url }))
+    };
+    let on_voice_files = {
+        let make_baseline = make_baseline.clone();
+        Callback::from(move |files: Vec<web_sys::File>| {
+            make_baseline.emit(files.into_iter().map(Source::File).collect())
+        })
     };
     let on_dismiss = {
         let dispatcher = state.dispatcher();
@@ -168,6 +258,10 @@ pub fn app() -> Html {
         })
     };
 
+    let calibrating = state.recording() && state.mic_use == MicUse::Calibrate;
+    // Only a model with a fitted voice adjustment can use a baseline.
+    let takes_baseline = matches!(&state.model, ModelState::Ready(info) if info.voice_baseline.is_some());
+
     html! {
         <div class={classes!("page", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
             <header class="top">
@@ -180,13 +274,27 @@ pub fn app() -> Html {
             </header>
             <main>
                 <ModelStatus model={state.model.clone()} />
+                if let Some(baseline) = state.voice.baseline {
+                    <VoiceLine {baseline} on_forget={forget_voice} />
+                }
                 <InputPanel
-                    phase={state.phase.clone()}
+                    phase={if calibrating { Phase::Idle } else { state.phase.clone() }}
+                    busy_elsewhere={calibrating || state.voice.making}
                     {on_file}
                     {on_sample}
-                    on_record={start_recording}
-                    on_stop={stop_recording}
+                    on_record={start_recording.reform(|_| MicUse::Analyse)}
+                    on_stop={stop_recording.clone()}
                 />
+                if takes_baseline {
+                    <VoicePanel
+                        voice={state.voice.clone()}
+                        recording_here={calibrating.then(|| state.phase.clone())}
+                        busy_elsewhere={state.analysing() || (state.recording() && !calibrating)}
+                        on_record={start_recording.reform(|_| MicUse::Calibrate)}
+                        on_stop={stop_recording}
+                        on_files={on_voice_files}
+                    />
+                }
                 <ProgressBar phase={state.phase.clone()} on_cancel={cancel} />
                 <Notice notice={state.notice.clone()} />
                 <ErrorBanner error={state.error.clone()} {on_dismiss} />

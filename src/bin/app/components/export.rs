@@ -39,7 +39,7 @@ pub fn export(props: &ExportProps) -> Html {
             <h3>{ "Save the result" }</h3>
             <button type="button" class="button" data-testid="export-json" onclick={save("json")}>{ "Download JSON" }</button>
             <button type="button" class="button" data-testid="export-csv" onclick={save("csv")}>{ "Download CSV" }</button>
-            <p class="hint">{ "File name, prediction, probabilities, kept intervals and timeline. Saved on this device only." }</p>
+            <p class="hint">{ "File name, prediction, probabilities, kept intervals, timeline and whether it was compared with your voice. Saved on this device only." }</p>
             if let Some(e) = &*error { <p class="error-inline" role="alert">{ e }</p> }
         </div>
     }

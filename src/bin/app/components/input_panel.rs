@@ -19,6 +19,9 @@ pub const SAMPLES: &[(&str, &str, &str)] = &[
 #[derive(Properties, PartialEq)]
 pub struct InputPanelProps {
     pub phase: Phase,
+    /// The voice calibration is recording or being checked: the inputs wait.
+    #[prop_or_default]
+    pub busy_elsewhere: bool,
     pub on_file: Callback<web_sys::File>,
     /// (display name, URL)
     pub on_sample: Callback<(String, String)>,
@@ -44,7 +47,7 @@ fn clock(seconds: f64) -> String {
 
 #[function_component(InputPanel)]
 pub fn input_panel(props: &InputPanelProps) -> Html {
-    let recording = matches!(props.phase, Phase::MicStarting | Phase::Recording { .. });
+    let recording = props.busy_elsewhere || matches!(props.phase, Phase::MicStarting | Phase::Recording { .. });
     let onchange = {
         let on_file = props.on_file.clone();
         Callback::from(move |e: Event| {
@@ -75,7 +78,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
             </>
         },
         _ => html! {
-            <button type="button" class="button record" aria-pressed="false"
+            <button type="button" class="button record" aria-pressed="false" disabled={props.busy_elsewhere}
                     onclick={props.on_record.reform(|_: MouseEvent| ())}>
                 <span class="dot" aria-hidden="true"></span>{ "Record from the microphone" }
             </button>

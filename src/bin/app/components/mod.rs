@@ -10,5 +10,6 @@ mod probabilities;
 mod result_view;
 mod status;
 mod timeline;
+mod voice_panel;
 
 pub use app::App;

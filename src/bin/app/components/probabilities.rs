@@ -10,11 +10,19 @@ use ser::model::Prediction;
 pub struct PredictionProps {
     pub prediction: Prediction,
     pub name: String,
+    /// The model judged the clip relative to the person's voice baseline.
+    #[prop_or_default]
+    pub relative_to_voice: bool,
 }
 
 #[function_component(PredictionCard)]
 pub fn prediction_card(props: &PredictionProps) -> Html {
     let p = &props.prediction;
+    let relative = props.relative_to_voice.then(|| {
+        html! {
+            <p class="relative-note" data-testid="relative-to-voice">{ "Compared with your everyday voice, not with voices in general." }</p>
+        }
+    });
     // Below the model's calibrated threshold the two likeliest emotions are named instead of
     // one: a guess shown as large as a clear answer would be read as one.
     if p.unsure() {
@@ -25,6 +33,7 @@ pub fn prediction_card(props: &PredictionProps) -> Html {
                 <p class="confidence" data-testid="confidence">
                     { format!("{} or {}? At most {:.0}% likely.", capitalise(p.emotion()), p.runner_up(), p.confidence() * 100.0) }
                 </p>
+                { for relative }
             </div>
         };
     }
@@ -34,6 +43,7 @@ pub fn prediction_card(props: &PredictionProps) -> Html {
             <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
             <p class="prediction" data-testid="prediction">{ p.emotion() }</p>
             <p class="confidence" data-testid="confidence">{ format!("{:.0}% confidence", p.confidence() * 100.0) }</p>
+            { for relative }
         </div>
     }
 }

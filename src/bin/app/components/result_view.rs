@@ -156,7 +156,7 @@ pub fn result_view(props: &ResultProps) -> Html {
         <section class="result" aria-labelledby="result-title" data-testid="result">
             <h2 id="result-title" class="visually-hidden">{ format!("Result for {}", o.name) }</h2>
             <div class="summary card">
-                <PredictionCard prediction={report.whole.clone()} name={o.name.clone()} />
+                <PredictionCard prediction={report.whole.clone()} name={o.name.clone()} relative_to_voice={report.voice_baseline} />
                 <ProbabilityBars prediction={report.whole.clone()} caption="Probability of each emotion (whole clip)" />
             </div>
             <div class="card">
