@@ -1,16 +1,18 @@
 // The page in Firefox (Debian's firefox-esr, headless), driven through geckodriver's W3C
 // WebDriver API with plain HTTP: Playwright drives only its own patched Firefox builds, which
 // cannot be downloaded here. One upload must equal `ser predict`, a corrupt file must show
-// the CLI's sentence, and a bundled sample must analyse.
+// the CLI's sentence, a bundled sample must analyse, and a voice baseline from two uploaded
+// recordings must give `ser predict --baseline`'s answer until it is forgotten.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { ARTIFACTS, FIXTURE, TOL, serPredict, serPredictError, startServer } from './helpers.mjs';
+import { ARTIFACTS, FIXTURE, ROOT, SER_BIN, TOL, serPredict, serPredictError, startServer } from './helpers.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 const GECKODRIVER = process.env.GECKODRIVER || 'geckodriver';
@@ -44,10 +46,23 @@ async function waitFor(script, what, timeoutMs = 60_000) {
   }
 }
 
-async function upload(file) {
-  const input = await wd('POST', `/session/${session}/element`, { using: 'css selector', value: '[data-testid="file-input"]' });
+/** Sets the files of an input; several files are one path a line (WebDriver's way). */
+async function upload(file, testid = 'file-input') {
+  const input = await wd('POST', `/session/${session}/element`, { using: 'css selector', value: `[data-testid="${testid}"]` });
   const id = Object.values(input)[0];
-  await wd('POST', `/session/${session}/element/${id}/value`, { text: file });
+  await wd('POST', `/session/${session}/element/${id}/value`, { text: [file].flat().join('\n') });
+}
+
+/** Uploads `file` and waits for its result (not the one on show before). */
+async function analyse(file) {
+  await run(`document.querySelector('[data-testid="result"]')?.setAttribute('data-old', '')`);
+  await upload(file);
+  return waitFor(`
+    const p = document.querySelector('[data-testid="result"]:not([data-old]) [data-testid="prediction"]');
+    if (!p) return null;
+    const probs = {};
+    for (const el of document.querySelectorAll('[data-testid^="prob-"]')) probs[el.dataset.testid.slice(5)] = Number(el.textContent);
+    return { emotion: p.textContent.trim(), probs, relative: !!document.querySelector('[data-testid="relative-to-voice"]') };`, 'the prediction');
 }
 
 before(async () => {
@@ -106,4 +121,28 @@ test('Firefox: a corrupt file shows the CLI sentence; a sample clip then works',
   await wd('POST', `/session/${session}/window/rect`, { width: 1280, height: 1600 });
   const png = await wd('GET', `/session/${session}/screenshot`);
   writeFileSync(join(ARTIFACTS, 'firefox-result-1280.png'), Buffer.from(png, 'base64'));
+});
+
+test('Firefox: a voice baseline from two uploaded recordings gives ser predict --baseline\'s answer until forgotten', { timeout: 120_000 }, async () => {
+  const neutral = [1, 2].map((n) => `${ROOT}/tests/fixtures/baseline/ravdess_01_neutral_${n}.flac`);
+  const sad = `${ROOT}/tests/fixtures/librosa/ravdess_02_sad.flac`;
+  const me = join(ARTIFACTS, 'firefox-voice-me.json');
+  execFileSync(SER_BIN, ['baseline', ...neutral, '--out', me]);
+  await upload(neutral, 'voice-file-input');
+  const line = await waitFor(`return document.querySelector('[data-testid="voice-baseline"]')?.textContent`, 'the baseline line');
+  assert.match(line, /^Compared with your voice \(baseline recorded \d{1,2} \w{3}, \d\d:\d\d\)/);
+  for (const [want, relative] of [[serPredict(sad, '--baseline', me), true], [serPredict(sad), false]]) {
+    const shown = await analyse(sad);
+    assert.equal(shown.emotion, want.emotion);
+    assert.equal(shown.relative, relative);
+    for (const [label, p] of Object.entries(want.probabilities)) {
+      assert.ok(Math.abs(shown.probs[label] - p) <= TOL, `${label}: Firefox ${shown.probs[label]} vs ser predict ${p}`);
+    }
+    if (relative) {
+      assert.ok(await run(`return localStorage.getItem('ser.voice-baseline')`), 'kept in this browser');
+      await run(`document.querySelector('[data-testid="forget-voice"]').click()`);
+      await waitFor(`return !document.querySelector('[data-testid="voice-baseline"]')`, 'the line to go');
+      assert.equal(await run(`return localStorage.getItem('ser.voice-baseline')`), null);
+    }
+  }
 });
