@@ -39,7 +39,10 @@ pub fn footer(props: &FooterProps) -> Html {
             { model }
             <p>
                 { "Privacy: this page loads only its own files. It contains no analytics, fonts or scripts from elsewhere, \
-                   and its Content-Security-Policy stops it from connecting to any other site." }
+                   and its Content-Security-Policy stops it from connecting to any other site. \
+                   If you calibrate it to your voice, it keeps a summary of how your voice sounds (the average and \
+                   spread of the loudness in 64 frequency bands, and the model's scores; no audio) in this browser's storage \
+                   until you choose \"Forget my voice\"." }
             </p>
             <p>
                 { "Sample clips: " }

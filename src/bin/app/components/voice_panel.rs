@@ -131,7 +131,7 @@ pub fn voice_panel(props: &VoicePanelProps) -> Html {
             if !set {
                 <p class="hint">
                     { format!("Read for at least {} s, or choose one or more recordings of your everyday voice (together at least 2 s of speech). ", MIN_RECORDING_S as u32) }
-                    { "Only a summary of how your voice sounds is kept, in this browser; never the audio." }
+                    { "Use the microphone and room you will record in. Only a summary of how your voice sounds is kept, in this browser; never the audio." }
                 </p>
             }
             if voice.making {
