@@ -490,3 +490,150 @@ fn a_compressed_file_cut_inside_its_headers_is_damaged_not_foreign() {
         assert!(matches!(e, SerError::Corrupt(_)), "{what}: {e:?} ({e})");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Opus (CLI only: libopus through src/audio/opus.rs), in Ogg (a messenger's voice note) and WebM
+// (a browser's MediaRecorder). Both are encoded from librosa/ravdess_01_angry.flac (16 kHz,
+// 65 666 samples); see tests/fixtures/README.md.
+
+const OPUS_SOURCE: &str = "librosa/ravdess_01_angry.flac";
+const OPUS_OGG: &str = "ravdess_01_angry_opus.ogg";
+const OPUS_WEBM: &str = "ravdess_01_angry_opus.webm";
+/// The largest Opus packet the encoder wrote (20 ms at 48 kHz): what WebM may keep at its end,
+/// since symphonia's Matroska reader does not expose `DiscardPadding`.
+const OPUS_PACKET: usize = 960;
+
+fn source_16k() -> Vec<f32> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(OPUS_SOURCE);
+    let audio = decode(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(audio.sample_rate, 16_000);
+    audio.samples
+}
+
+/// The lag (in samples, within ±`max_lag`) at which `x` best matches `reference`, and the
+/// normalised correlation there.
+fn best_lag(x: &[f32], reference: &[f32], max_lag: isize) -> (isize, f64) {
+    let n = x.len().min(reference.len()) as isize;
+    let mut best = (0, f64::MIN);
+    for lag in -max_lag..=max_lag {
+        let (mut xy, mut xx, mut yy) = (0.0, 0.0, 0.0);
+        for i in max_lag..n - max_lag {
+            let (a, b) = (x[(i + lag) as usize] as f64, reference[i as usize] as f64);
+            xy += a * b;
+            xx += a * a;
+            yy += b * b;
+        }
+        let r = xy / (xx * yy).sqrt();
+        if r > best.1 {
+            best = (lag, r);
+        }
+    }
+    best
+}
+
+#[test]
+fn opus_decodes_at_48_khz_mono_with_pre_skip_and_end_trim() {
+    let source = source_16k();
+    let want_48k = source.len() * 3;
+    for name in [OPUS_OGG, OPUS_WEBM] {
+        let audio = decode(&fixture_bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Opus always decodes at 48 kHz (the Ogg file's OpusHead says its input was 16 kHz).
+        assert_eq!((audio.sample_rate, audio.channels), (48_000, 1), "{name}");
+        // Ogg: the last granule position ends the stream exactly, and the 312-sample pre-skip is
+        // dropped, so the length is the source's to the sample. WebM: the pre-skip is dropped
+        // (its CodecPrivate is an OpusHead), the last packet's padding is kept.
+        let more = if name == OPUS_OGG { 0 } else { OPUS_PACKET };
+        assert!(
+            audio.samples.len() >= want_48k && audio.samples.len() <= want_48k + more,
+            "{name}: {} samples at 48 kHz, expected {want_48k} (+{more})",
+            audio.samples.len()
+        );
+        // Lined up with the source: without the pre-skip dropped, the best lag would be
+        // 312 / 3 = 104 samples at 16 kHz. Measured: lag 0, correlation 0.944 (Ogg, 16 kbit/s)
+        // and 0.954 (WebM, 24 kbit/s); a lossy speech coder at these rates keeps the waveform
+        // only roughly, so 0.8 is the bar.
+        let at_16k = ser::audio::resample(&audio.samples, 48_000, 16_000).unwrap();
+        let (lag, r) = best_lag(&at_16k, &source, 200);
+        assert_eq!(lag, 0, "{name}: the decoded audio is shifted by {lag} samples at 16 kHz (r = {r:.3})");
+        assert!(r > 0.8, "{name}: correlation with the source {r:.3}");
+        // The level survives: RMS within 10% of the source's (measured: 0.978 and 0.986).
+        let ratio = rms(&at_16k) / rms(&source);
+        assert!((ratio - 1.0).abs() < 0.1, "{name}: RMS ratio {ratio:.3}");
+    }
+}
+
+/// The Ogg page CRC (polynomial 0x04C11DB7, no reflection, zero initial value), over the page
+/// with its CRC field zeroed.
+fn ogg_crc(page: &[u8]) -> u32 {
+    let mut crc = 0u32;
+    for &b in page {
+        crc ^= (b as u32) << 24;
+        for _ in 0..8 {
+            crc = if crc & 0x8000_0000 != 0 { (crc << 1) ^ 0x04C1_1DB7 } else { crc << 1 };
+        }
+    }
+    crc
+}
+
+/// `speech_1s_opus.ogg` with its OpusHead edited (the first page holds only the OpusHead,
+/// 19 bytes from offset 28) and that page's CRC redone.
+fn edited_opus_head(edit: impl Fn(&mut [u8])) -> Vec<u8> {
+    let mut bytes = fixture_bytes("speech_1s_opus.ogg");
+    assert_eq!(&bytes[28..36], b"OpusHead");
+    // One segment (table at 27..28) of 19 bytes: the page is 28 + 19 bytes long.
+    assert_eq!((bytes[26], bytes[27]), (1, 19));
+    edit(&mut bytes[28..47]);
+    bytes[22..26].fill(0);
+    let crc = ogg_crc(&bytes[..47]);
+    bytes[22..26].copy_from_slice(&crc.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn opus_pre_skip_spanning_several_packets_and_output_gain_are_honoured() {
+    let original = decode(&fixture_bytes("speech_1s_opus.ogg")).unwrap();
+    assert_eq!(original.samples.len(), 48_000, "1 s, to the sample");
+    // Unchanged but re-checksummed: the same samples (the CRC helper is right).
+    assert_eq!(decode(&edited_opus_head(|_| {})).unwrap(), original);
+
+    // A pre-skip of 2000 samples spans three 960-sample packets. The final granule position
+    // is unchanged, so 2000 - 312 more samples go from the start, and the rest is identical.
+    let skipped = decode(&edited_opus_head(|h| h[10..12].copy_from_slice(&2000u16.to_le_bytes()))).unwrap();
+    let extra = 2000 - 312;
+    assert_eq!(skipped.samples.len(), 48_000 - extra);
+    assert_eq!(skipped.samples[..], original.samples[extra..], "pre-skip across packets");
+
+    // An output gain of +6.02 dB (Q7.8: 1541) doubles every sample.
+    let louder = decode(&edited_opus_head(|h| h[16..18].copy_from_slice(&1541i16.to_le_bytes()))).unwrap();
+    assert_eq!(louder.samples.len(), original.samples.len());
+    for (i, (&a, &b)) in louder.samples.iter().zip(&original.samples).enumerate() {
+        assert!((a - 2.0 * b).abs() <= 1e-3 * b.abs() + 1e-7, "sample {i}: {a} vs 2 × {b}");
+    }
+}
+
+#[test]
+fn opus_in_webm_from_a_short_recording_decodes() {
+    // 1 s from a 48 kHz MediaRecorder-like stream: 48 000 samples plus at most one packet.
+    let audio = decode(&fixture_bytes("speech_1s_opus.webm")).unwrap();
+    assert_eq!((audio.sample_rate, audio.channels), (48_000, 1));
+    assert!((48_000..=48_000 + OPUS_PACKET).contains(&audio.samples.len()), "{}", audio.samples.len());
+}
+
+#[test]
+fn a_truncated_opus_file_does_not_panic() {
+    for name in [OPUS_OGG, OPUS_WEBM, "speech_1s_opus.ogg", "speech_1s_opus.webm"] {
+        let bytes = fixture_bytes(name);
+        for keep in [bytes.len() - 1, bytes.len() / 2, bytes.len() / 5, 100, 10] {
+            match decode(&bytes[..keep]) {
+                Ok(audio) => assert_eq!(audio.sample_rate, 48_000, "{name} cut at {keep}"),
+                Err(e) => assert_sentence(&e),
+            }
+        }
+    }
+}
+
+#[test]
+fn speex_in_ogg_is_still_named() {
+    let e = decode(&fixture_bytes("speech_1s_speex.ogg")).unwrap_err();
+    assert_eq!(e.to_string(), "This file uses the Speex codec, which ser cannot decode; convert it to WAV or FLAC.");
+}

@@ -5,11 +5,16 @@ Run from the repo root: `.venv/bin/python tests/make_format_fixtures.py`. Each f
 pure tone of a known frequency, sample rate, channel count and duration (listed in
 tests/fixtures/formats/README.md and in FIXTURES below, which the Rust test mirrors). WAV is
 not here: the Rust test writes its WAV inputs itself with hound.
+
+With `--ffmpeg` it writes instead the speech fixtures in the formats phones, messengers and
+browsers write (M4A/AAC, WebM/Vorbis, Ogg/Opus, WebM/Opus, Ogg/Speex), with Debian 12's
+ffmpeg 5.1 (`apt-get install ffmpeg`), from librosa/ravdess_01_angry.flac (RAVDESS, CC BY-NC-SA
+4.0; see tests/fixtures/README.md, which lists the same commands). The output is bit-exact for
+a given ffmpeg and encoder library version.
 """
 import pathlib
-
-import numpy as np
-import soundfile as sf
+import subprocess
+import sys
 
 OUT = pathlib.Path(__file__).resolve().parent / "fixtures" / "formats"
 
@@ -23,6 +28,8 @@ FIXTURES = {
 
 
 def tone(sr, channels, seconds, hz):
+    import numpy as np
+
     t = np.arange(int(round(seconds * sr))) / sr
     # A short fade in and out so the lossy coders see no click at the edges.
     fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.01)
@@ -30,7 +37,37 @@ def tone(sr, channels, seconds, hz):
     return np.repeat(y[:, None], channels, axis=1) if channels > 1 else y
 
 
+# name: ffmpeg options between the input and the output (input options first, if any).
+SOURCE = "../librosa/ravdess_01_angry.flac"
+FFMPEG_FIXTURES = {
+    "ravdess_01_angry_aac.m4a": ([], ["-c:a", "aac", "-b:a", "32k"]),
+    "ravdess_01_angry_vorbis.webm": ([], ["-c:a", "libvorbis", "-q:a", "0"]),
+    # A messenger's voice note: Opus in Ogg at 16 kbit/s (OpusHead input rate 16 kHz).
+    "ravdess_01_angry_opus.ogg": ([], ["-c:a", "libopus", "-b:a", "16k"]),
+    # A browser's MediaRecorder: Opus in WebM, fed at 48 kHz, 24 kbit/s.
+    "ravdess_01_angry_opus.webm": ([], ["-ar", "48000", "-c:a", "libopus", "-b:a", "24k"]),
+    "speech_1s_opus.ogg": (["-ss", "1", "-t", "1"], ["-c:a", "libopus", "-b:a", "16k"]),
+    "speech_1s_speex.ogg": (["-ss", "1", "-t", "1"], ["-c:a", "libspeex"]),
+    "speech_1s_opus.webm": (["-ss", "1", "-t", "1"], ["-c:a", "libopus", "-b:a", "16k"]),
+}
+
+
+def ffmpeg_fixtures():
+    for name, (before, after) in FFMPEG_FIXTURES.items():
+        cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *before, "-i", SOURCE,
+               "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", *after, name]
+        subprocess.run(cmd, cwd=OUT, check=True)
+        size = (OUT / name).stat().st_size
+        print(f"{name}: {size} bytes")
+        assert size < 20_000, f"{name} is too big for a committed fixture"
+
+
 def main():
+    if "--ffmpeg" in sys.argv[1:]:
+        ffmpeg_fixtures()
+        return
+    import soundfile as sf  # the venv's (scripts/setup.sh --python); --ffmpeg needs neither
+
     OUT.mkdir(parents=True, exist_ok=True)
     for name, (fmt, subtype, sr, ch, seconds, hz, kw) in FIXTURES.items():
         path = OUT / name

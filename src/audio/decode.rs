@@ -111,10 +111,30 @@ pub fn codec_name(id: AudioCodecId) -> Option<&'static str> {
     Some(name)
 }
 
+/// The decoders ser has: symphonia's, plus Opus natively (libopus; see `opus.rs`). The page
+/// (wasm32) has symphonia's alone and leaves Opus to the browser.
+#[cfg(not(target_arch = "wasm32"))]
+fn codecs() -> &'static symphonia::core::codecs::registry::CodecRegistry {
+    use std::sync::LazyLock;
+    use symphonia::core::codecs::registry::CodecRegistry;
+    static CODECS: LazyLock<CodecRegistry> = LazyLock::new(|| {
+        let mut registry = CodecRegistry::new();
+        symphonia::default::register_enabled_codecs(&mut registry);
+        registry.register_audio_decoder::<super::opus::OpusDecoder>();
+        registry
+    });
+    &CODECS
+}
+
+#[cfg(target_arch = "wasm32")]
+fn codecs() -> &'static symphonia::core::codecs::registry::CodecRegistry {
+    symphonia::default::get_codecs()
+}
+
 /// The codec an [`SerError::UnsupportedCodec`] names: "the Speex codec", or "a form of the AAC
 /// codec" when ser decodes the codec but not this variant of it.
 fn unsupported_codec(params: &AudioCodecParameters) -> SerError {
-    let registered = symphonia::default::get_codecs().get_audio_decoder(params.codec).is_some();
+    let registered = codecs().get_audio_decoder(params.codec).is_some();
     let name = match (codec_name(params.codec), params.profile) {
         (Some("AAC"), Some(profile)) => aac_profile_name(profile),
         (name, _) => name,
@@ -214,7 +234,7 @@ impl<'s> MonoDecoder<'s> {
         if let Some(ch) = &params.channels {
             check_channels(ch.count())?;
         }
-        let decoder = symphonia::default::get_codecs()
+        let decoder = codecs()
             .make_audio_decoder(params, &AudioDecoderOptions::default())
             .map_err(|_| unsupported_codec(params))?;
         let codec = codec_name(params.codec);

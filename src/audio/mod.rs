@@ -1,6 +1,8 @@
 //! Getting audio in: decoding any supported container to mono, and resampling to 16 kHz.
 
 pub(crate) mod decode;
+#[cfg(not(target_arch = "wasm32"))]
+mod opus;
 pub(crate) mod resample;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -21,8 +21,8 @@ use crate::{baseline, explain, export, predict};
     version,
     about = "Speech emotion recognition: the same Rust pipeline as the web page, on the command line.",
     long_about = "Speech emotion recognition: the same Rust pipeline as the web page, on the command line.\n\n\
-                  Audio is decoded (WAV, FLAC, MP3, Ogg/Vorbis, M4A with AAC or ALAC, Matroska/WebM \
-                  except Opus; the format is read from the content), \
+                  Audio is decoded (WAV, FLAC, MP3, Ogg/Vorbis, Ogg/Opus, M4A with AAC or ALAC, \
+                  Matroska/WebM with Opus, Vorbis, AAC, FLAC, MP3 or PCM; the format is read from the content), \
                   mixed to mono, resampled to 16 kHz, trimmed of silence and turned into MFCCs equal to librosa's."
 )]
 pub struct Cli {
