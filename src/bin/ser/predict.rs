@@ -16,7 +16,7 @@ use crate::output::{Destination, Format, per_input_path};
 use ser::SerError;
 use ser::model::{EmotionModel, Report};
 use ser::model::{Metrics, score};
-use ser::pipeline::{PipelineOptions, analyse_16k, analyse_long};
+use ser::pipeline::{PipelineOptions, analyse_loaded, analyse_long};
 use symphonia::core::io::MediaSource;
 
 #[derive(Args, Clone)]
@@ -90,8 +90,8 @@ pub fn analyse_file(
     progress: &Progress,
 ) -> Result<Report, FileError> {
     let in_file = in_file(&input.name);
-    if let Loaded::Signal(signal) = load(input, options)? {
-        let analysis = analyse_16k(signal, options).map_err(&in_file)?;
+    if let Loaded::Signal(signal, source) = load(input, options)? {
+        let analysis = analyse_loaded(signal, source, options).map_err(&in_file)?;
         return Report::new(model, &analysis).map_err(&in_file);
     }
     let mut open = || -> ser::Result<Box<dyn MediaSource>> {
