@@ -186,7 +186,7 @@ impl Quality {
         }
         if self.peak_dbfs < MIN_PEAK_DBFS {
             out.push(format!(
-                "Very quiet: the speech peaks at {} dBFS; the model hears loudness, and learnt from recordings peaking above {} dBFS.",
+                "Very quiet: the speech peaks at {} dBFS; the model hears loudness, and nearly all the recordings it learnt from peak above {} dBFS.",
                 signed(self.peak_dbfs),
                 signed(MIN_PEAK_DBFS)
             ));
