@@ -45,7 +45,7 @@ pub fn quality_panel(props: &QualityProps) -> Html {
         <section class="card quality" data-testid="quality-panel" aria-labelledby="quality-title">
             <h3 id="quality-title">{ "Recording quality" }</h3>
             if warnings.is_empty() {
-                <p class="hint">{ "Nothing looks wrong with the recording: it is like those the model learnt from." }</p>
+                <p class="quality-ok">{ "Nothing looks wrong with the recording: it is like those the model learnt from." }</p>
             } else {
                 <ul class="warnings">
                     { for warnings.iter().map(|w| html! { <li data-testid="warning">{ w.clone() }</li> }) }
