@@ -36,6 +36,50 @@ impl DecodedAudio {
     }
 }
 
+/// A sample at least this large counts as clipped: within 0.1 dB of full scale. Clipping
+/// flattens peaks at exactly full scale in integer files, but lossy codecs and resampling
+/// ring around the flattened tops, so the clipped samples of an MP3 read a little under 1.0.
+pub const CLIP_LEVEL: f32 = 0.989;
+
+/// What a recording was before it became mono at 16 kHz: the facts the input-quality report
+/// (`pipeline::Quality`) needs that the analysis signal no longer shows. Peak and clipping
+/// are counted over every channel, since a channel clipped alone is halved in the mono mix.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SourceStats {
+    pub sample_rate: u32,
+    pub channels: usize,
+    /// The largest magnitude of any sample of any channel.
+    pub peak: f32,
+    /// Samples (of all channels) at or above [`CLIP_LEVEL`].
+    pub clipped: u64,
+    /// Samples counted, of all channels.
+    pub samples: u64,
+    /// The length the container's header announces, if it does.
+    pub announced_s: Option<f64>,
+    /// The length decoded.
+    pub present_s: f64,
+}
+
+impl SourceStats {
+    /// Mono samples in memory (a microphone, the browser's decoder), which have no header.
+    pub fn of_mono(samples: &[f32], sample_rate: u32) -> Self {
+        let mut stats = Self { sample_rate, channels: 1, ..Self::default() };
+        stats.add(samples);
+        stats.present_s = samples.len() as f64 / sample_rate.max(1) as f64;
+        stats
+    }
+
+    /// Counts samples of any channel layout.
+    pub fn add(&mut self, samples: &[f32]) {
+        for &s in samples {
+            let a = s.abs();
+            self.peak = self.peak.max(a);
+            self.clipped += u64::from(a >= CLIP_LEVEL);
+        }
+        self.samples += samples.len() as u64;
+    }
+}
+
 /// Limits checked while decoding, so a hostile file cannot make us allocate without bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DecodeLimits {
@@ -65,6 +109,8 @@ pub struct MonoDecoder<'s> {
     frames_decoded: u64,
     /// The codec's name, for an error should the decoder refuse a packet later.
     codec: Option<&'static str>,
+    /// Peak and clipping of every channel, before the mono mix.
+    stats: SourceStats,
 }
 
 /// The name people know a codec by. Error messages use it instead of symphonia's numeric id,
@@ -255,6 +301,7 @@ impl<'s> MonoDecoder<'s> {
             expected_frames,
             frames_decoded: 0,
             codec,
+            stats: SourceStats::default(),
         })
     }
 
@@ -273,6 +320,17 @@ impl<'s> MonoDecoder<'s> {
         match (self.expected_frames, self.sample_rate) {
             (Some(frames), rate) if rate > 0 => Some(frames as f64 / rate as f64),
             _ => None,
+        }
+    }
+
+    /// What the recording is at its own rate and channels, as far as decoded.
+    pub fn source_stats(&self) -> SourceStats {
+        SourceStats {
+            sample_rate: self.sample_rate,
+            channels: self.channels,
+            announced_s: self.expected_seconds(),
+            present_s: self.decoded_seconds(),
+            ..self.stats
         }
     }
 
@@ -341,6 +399,7 @@ impl<'s> MonoDecoder<'s> {
             }
             self.interleaved.resize(frames * channels, 0.0);
             buf.copy_to_slice_interleaved(&mut self.interleaved[..]);
+            self.stats.add(&self.interleaved);
             self.block.clear();
             let scale = 1.0 / channels as f32;
             self.block.extend(self.interleaved.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));

@@ -11,8 +11,8 @@ mod augment;
 #[cfg(not(target_arch = "wasm32"))]
 pub use augment::Augmentation;
 pub use decode::{
-    DecodeLimits, DecodedAudio, MAX_CHANNELS, MAX_SAMPLE_MAGNITUDE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, MonoDecoder,
-    check_samples, decode_bytes, decode_source,
+    CLIP_LEVEL, DecodeLimits, DecodedAudio, MAX_CHANNELS, MAX_SAMPLE_MAGNITUDE, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE,
+    MonoDecoder, SourceStats, check_samples, decode_bytes, decode_source,
 };
 pub use resample::{MonoResampler, resample};
 /// Anything audio can be read from: a file, or bytes in memory (`std::io::Cursor`).

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{EmotionModel, Prediction};
 use crate::dsp::{CentredFrames, Interval, PitchParams, Prosody, ProsodySummary, Yin, YinFrame};
 use crate::error::Result;
-use crate::pipeline::Analysis;
+use crate::pipeline::{Analysis, Quality};
 use crate::stepwise::Stepwise;
 
 /// One timeline window, in seconds of the original recording.
@@ -34,6 +34,9 @@ pub struct Report {
     pub prosody: Option<ProsodySummary>,
     /// Every prediction is relative to a personal baseline ([`EmotionModel::with_baseline`]).
     pub voice_baseline: bool,
+    /// The input-quality report ([`Analysis::quality`]); from a recording streamed from disk,
+    /// without the noise and bandwidth figures (see [`Quality`]).
+    pub quality: Option<Quality>,
 }
 
 impl Segment {
@@ -206,6 +209,7 @@ impl Stepwise for Reporting<'_> {
         let whole = Report::whole(self.model, self.analysis, &self.timeline)?;
         let mut report = Report::from_parts(self.model, whole, self.analysis, self.timeline);
         report.prosody = self.pitch.summary();
+        report.quality = Some(self.analysis.quality());
         Ok(report)
     }
 }
@@ -259,6 +263,7 @@ impl Report {
             whole_from_windows,
             prosody: None,
             voice_baseline: model.has_baseline(),
+            quality: None,
         }
     }
 
@@ -274,7 +279,9 @@ impl Report {
     /// the results are relative to a personal baseline. `prosody` holds the three
     /// figures of [`Self::prosody`], each `null` when no frame was voiced (noise, whispering:
     /// there is no pitch to summarise, and 0 would read as a measurement); the key is left out
-    /// of a recording streamed from disk, which has no summary.
+    /// of a recording streamed from disk, which has no summary. `quality` holds the figures of
+    /// [`Self::quality`] (`null` where not measured) and `warnings` its sentences, an empty
+    /// list when nothing looks wrong.
     pub fn to_json(&self, file: &str) -> Value {
         let mut out = json!({
             "file": file,
@@ -294,6 +301,10 @@ impl Report {
                 "f0_range_semitones": round(p.f0_range_semitones),
                 "loudness_range_db": round(p.loudness_range_db),
             });
+        }
+        if let Some(q) = &self.quality {
+            out["quality"] = quality_json(q);
+            out["warnings"] = json!(q.warnings());
         }
         if self.whole_from_windows {
             out["whole_clip"] = json!("mean of the timeline windows");
@@ -341,6 +352,23 @@ impl Report {
         }
         out
     }
+}
+
+/// The quality figures, rounded to what they can honestly claim: 0.1 dB, 1 Hz, 1 ms.
+fn quality_json(q: &Quality) -> Value {
+    let r1 = |x: f64| (x * 10.0).round() / 10.0;
+    let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    json!({
+        "peak_dbfs": r1(q.peak_dbfs),
+        "rms_dbfs": r1(q.rms_dbfs),
+        "clipped_fraction": (q.clipped_fraction * 1e6).round() / 1e6,
+        "snr_db": q.snr_db.map(r1),
+        "speech_s": r3(q.speech_s),
+        "source_sample_rate": q.source_sample_rate,
+        "bandwidth_hz": q.bandwidth_hz.map(f64::round),
+        "channels": q.channels,
+        "truncation": q.truncation.map(|t| json!({"announced_s": r3(t.announced_s), "present_s": r3(t.present_s)})),
+    })
 }
 
 fn round6(x: f32) -> f64 {

@@ -3,6 +3,7 @@
 //! go for `analyse_16k`, so there is one path and one result.
 
 use super::{Analysis, LevelStats, PipelineOptions, check_kept};
+use crate::audio::SourceStats;
 use crate::dsp::trim::kept_intervals;
 use crate::dsp::{FeatureParams, Features, Interval, LogMelStream, LogMelToMfcc};
 use crate::error::Result;
@@ -18,6 +19,7 @@ pub struct Analyser {
     log_mel: LogMelStream,
     to_mfcc: LogMelToMfcc,
     features: Features,
+    source: SourceStats,
     peak_db: f32,
     /// The next kept sample to feed: interval index and sample position in `signal`.
     interval: usize,
@@ -51,7 +53,9 @@ impl Analyser {
             mfcc: vec![0.0; n_frames * params.n_mfcc],
         };
         let at = kept[0].start;
+        let source = SourceStats::of_mono(&signal, params.sample_rate);
         Ok(Self {
+            source,
             log_mel: LogMelStream::new(&params),
             to_mfcc: LogMelToMfcc::new(&params),
             signal,
@@ -65,6 +69,14 @@ impl Analyser {
             mfcc_done: 0,
         })
     }
+
+    /// What the recording was before it reached the analysis rate (from
+    /// [`Loader::finish_with_source`](super::Loader::finish_with_source)), for the quality
+    /// report. Without it, the report describes the 16 kHz signal as if it were the source.
+    pub fn with_source(mut self, source: SourceStats) -> Self {
+        self.source = source;
+        self
+    }
 }
 
 /// The budget is feature frames.
@@ -74,8 +86,9 @@ impl Stepwise for Analyser {
     /// Log-mel rows first, then MFCCs (which need the loudest row of the whole clip).
     fn step(&mut self, max_frames: usize) -> Result<bool> {
         let max_frames = max_frames.max(1);
-        let Self { signal, kept, params, log_mel, to_mfcc, features, peak_db, interval, at, streamed, mfcc_done } =
-            self;
+        let Self {
+            signal, kept, params, log_mel, to_mfcc, features, peak_db, interval, at, streamed, mfcc_done, ..
+        } = self;
         if !*streamed {
             let mut keep = |row: &[f32]| {
                 *peak_db = row.iter().fold(*peak_db, |m, &v| m.max(v));
@@ -125,6 +138,7 @@ impl Stepwise for Analyser {
             sample_rate: self.params.sample_rate,
             kept: self.kept,
             features: self.features,
+            source: self.source,
         })
     }
 }

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use symphonia::core::io::MediaSource;
 
 use super::{LevelStats, PipelineOptions, refuse_silent_source};
-use crate::audio::{MonoDecoder, MonoResampler};
+use crate::audio::{MonoDecoder, MonoResampler, SourceStats};
 use crate::error::{Result, SerError};
 use crate::stepwise::Stepwise;
 
@@ -87,6 +87,17 @@ impl<'s> Loader<'s> {
     pub fn decoded_seconds(&self) -> f64 {
         self.stream.decoder.decoded_seconds()
     }
+
+    /// [`Stepwise::finish`], with what the file was before resampling (for
+    /// [`Quality`](super::Quality): its rate, channels, peak, clipping and announced length).
+    pub fn finish_with_source(mut self) -> Result<(Vec<f32>, SourceStats)> {
+        while !self.step(64)? {}
+        if self.signal.is_empty() {
+            return Err(SerError::NoAudio);
+        }
+        refuse_silent_source(&self.stream.source_levels, self.signal.len(), &self.options)?;
+        Ok((self.signal, self.stream.decoder.source_stats()))
+    }
 }
 
 /// The budget is packets of the file.
@@ -115,13 +126,8 @@ impl Stepwise for Loader<'_> {
     }
 
     /// The recording at the analysis rate.
-    fn finish(mut self) -> Result<Vec<f32>> {
-        while !self.step(64)? {}
-        if self.signal.is_empty() {
-            return Err(SerError::NoAudio);
-        }
-        refuse_silent_source(&self.stream.source_levels, self.signal.len(), &self.options)?;
-        Ok(self.signal)
+    fn finish(self) -> Result<Vec<f32>> {
+        Ok(self.finish_with_source()?.0)
     }
 }
 
@@ -157,6 +163,14 @@ impl<'a> Resampling<'a> {
             options: options.clone(),
         })
     }
+
+    /// [`Stepwise::finish`], with the peak and clipping of the samples before resampling.
+    pub fn finish_with_source(mut self) -> Result<(Vec<f32>, SourceStats)> {
+        while !self.step(1 << 16)? {}
+        self.resampler.flush_into_buffer(&mut self.signal)?;
+        refuse_silent_source(&self.source_levels, self.signal.len(), &self.options)?;
+        Ok((self.signal, SourceStats::of_mono(self.samples, self.resampler.from_rate())))
+    }
 }
 
 /// The budget is input samples.
@@ -175,10 +189,7 @@ impl Stepwise for Resampling<'_> {
     }
 
     /// The recording at the analysis rate.
-    fn finish(mut self) -> Result<Vec<f32>> {
-        while !self.step(1 << 16)? {}
-        self.resampler.flush_into_buffer(&mut self.signal)?;
-        refuse_silent_source(&self.source_levels, self.signal.len(), &self.options)?;
-        Ok(self.signal)
+    fn finish(self) -> Result<Vec<f32>> {
+        Ok(self.finish_with_source()?.0)
     }
 }

@@ -14,7 +14,8 @@
 use symphonia::core::io::MediaSource;
 
 use super::load::ToAnalysisRate;
-use super::{LevelStats, PipelineOptions, check_kept, refuse_silent_source};
+use super::{LevelStats, PipelineOptions, Quality, check_kept, refuse_silent_source};
+use crate::audio::SourceStats;
 use crate::dsp::frames::CentredFrames;
 use crate::dsp::trim::{kept_intervals_from_power, mean_square};
 use crate::dsp::{Interval, LogMelStream, LogMelToMfcc};
@@ -29,12 +30,13 @@ pub const MAX_STREAM_SECONDS: f64 = 12.0 * 3600.0;
 pub type Open<'a, 's> = dyn FnMut() -> Result<Box<dyn MediaSource + 's>> + 'a;
 
 /// Streams one pass over the recording at the analysis rate, calling `each` per block.
-/// Returns the number of samples at the analysis rate and the levels at the file's own rate.
+/// Returns the number of samples at the analysis rate, the levels at the file's own rate and
+/// what the quality report needs of the source.
 fn pass(
     open: &mut Open<'_, '_>,
     options: &PipelineOptions,
     mut each: impl FnMut(&[f32]) -> Result<()>,
-) -> Result<(usize, LevelStats)> {
+) -> Result<(usize, LevelStats, SourceStats)> {
     let mut stream = ToAnalysisRate::new(open()?, options.params.sample_rate)?;
     let mut block = Vec::new();
     let mut total = 0;
@@ -49,7 +51,7 @@ fn pass(
             return Err(SerError::TooLong { got, limit: MAX_STREAM_SECONDS });
         }
         if !more {
-            return Ok((total, stream.source_levels));
+            return Ok((total, stream.source_levels, stream.decoder.source_stats()));
         }
     }
 }
@@ -91,7 +93,7 @@ pub fn analyse_long(
     let mut stats = LevelStats::default();
     let mut framer = CentredFrames::new(silence.frame_length, silence.hop_length);
     let mut power = Vec::new();
-    let (n, source_levels) = pass(open, options, |block| {
+    let (n, source_levels, source) = pass(open, options, |block| {
         stats.add(block);
         framer.push(block, |_, f| power.push(mean_square(f)));
         Ok(())
@@ -115,8 +117,12 @@ pub fn analyse_long(
     let mut peak_db = f32::NEG_INFINITY;
     let mut track_peak = |row: &[f32]| peak_db = row.iter().fold(peak_db, |m, &v| m.max(v));
     let mut selector = KeptSamples::new(&kept);
+    let mut speech_energy = 0.0f64;
     pass(open, options, |block| {
-        selector.select(block, |part| log_mel.push(part, &mut track_peak));
+        selector.select(block, |part| {
+            speech_energy += part.iter().map(|&s| (s as f64) * (s as f64)).sum::<f64>();
+            log_mel.push(part, &mut track_peak)
+        });
         Ok(())
     })?;
     log_mel.finish(&mut track_peak);
@@ -180,6 +186,15 @@ pub fn analyse_long(
         // The passes hold model rows, never the signal; see `Report::prosody`.
         prosody: None,
         voice_baseline: model.has_baseline(),
+        // Noise and bandwidth need the frames of the whole signal; the levels, clipping,
+        // speech kept and truncation are as in memory.
+        quality: Some(Quality::from_parts(
+            &source,
+            kept_len as f64 / sr as f64,
+            speech_energy / kept_len.max(1) as f64,
+            None,
+            None,
+        )),
     })
 }
 

@@ -6,12 +6,14 @@
 mod analyser;
 mod load;
 mod long;
+mod quality;
 
 pub use analyser::Analyser;
 pub use load::{Loader, Resampling};
 pub use long::{MAX_STREAM_SECONDS, Open, analyse_long};
+pub use quality::{Quality, Truncation};
 
-use crate::audio::DecodeLimits;
+use crate::audio::{DecodeLimits, SourceStats};
 use crate::dsp::trim::concat_intervals;
 use crate::dsp::{FeatureParams, Features, Interval, SilenceParams};
 use crate::error::{Result, SerError};
@@ -64,6 +66,9 @@ pub struct Analysis {
     pub kept: Vec<Interval>,
     /// Features of the kept audio, joined end to end.
     pub features: Features,
+    /// The recording before resampling: its rate, channels, peak, clipping and announced
+    /// length. Where only the 16 kHz signal was given ([`analyse_16k`]), that signal's own.
+    pub source: SourceStats,
 }
 
 impl Analysis {
@@ -79,16 +84,31 @@ impl Analysis {
     pub fn kept_signal(&self) -> Vec<f32> {
         concat_intervals(&self.signal, &self.kept)
     }
+
+    /// The input-quality report: levels, clipping, noise, bandwidth, speech kept, and what
+    /// may have gone wrong.
+    pub fn quality(&self) -> Quality {
+        Quality::measure(self)
+    }
 }
 
 /// Analyse an encoded file held in memory.
 pub fn analyse_bytes(bytes: &[u8], options: &PipelineOptions) -> Result<Analysis> {
-    analyse_16k(Loader::from_bytes(bytes, options)?.finish()?, options)
+    let (signal, source) = Loader::from_bytes(bytes, options)?.finish_with_source()?;
+    analyse_loaded(signal, source, options)
 }
 
 /// Analyse mono samples at any supported rate (from a microphone or the browser's decoder).
 pub fn analyse_samples(samples: &[f32], sample_rate: u32, options: &PipelineOptions) -> Result<Analysis> {
-    analyse_16k(to_analysis_rate(samples, sample_rate, options)?, options)
+    let (signal, source) = Resampling::new(samples, sample_rate, options)?.finish_with_source()?;
+    analyse_loaded(signal, source, options)
+}
+
+/// [`analyse_16k`] of a signal brought to the analysis rate by [`Loader`] or [`Resampling`],
+/// with what it was before ([`Loader::finish_with_source`]), so the quality report describes
+/// the recording, not its resampled copy.
+pub fn analyse_loaded(signal: Vec<f32>, source: SourceStats, options: &PipelineOptions) -> Result<Analysis> {
+    Analyser::new(signal, options)?.with_source(source).finish()
 }
 
 /// The first half of [`analyse_samples`]: checks the input and resamples it to the analysis

@@ -10,6 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use ser::audio::SourceStats;
 use ser::{
     Analyser, Analysis, Baseline, EmotionModel, Loader, ModelInfo, MonoResampler, PipelineOptions, Report, Reporting,
     Resampling, SerError, Stepwise, analyse_16k,
@@ -457,7 +458,8 @@ async fn analyse(
 /// through, whether it is analysed or makes a voice baseline.
 async fn analyse_speech(source: Source, options: &PipelineOptions, pace: &mut Pacer<'_>) -> Result<Analysis, Stop> {
     let progress = pace.progress;
-    let signal = match source {
+    // `recorded`: what the recording was before 16 kHz, for the quality report.
+    let (signal, recorded) = match source {
         Source::Samples { samples, sample_rate, .. } => resample(&samples, sample_rate, options, pace).await?,
         Source::Analysed { analysis, .. } => return Ok(Analysis::clone(&analysis)),
         Source::File(file) => {
@@ -478,7 +480,7 @@ async fn analyse_speech(source: Source, options: &PipelineOptions, pace: &mut Pa
     };
 
     pace.begin(Step::Features, 0.4).await?;
-    let mut analyser = Analyser::new(signal, options)?;
+    let mut analyser = Analyser::new(signal, options)?.with_source(recorded);
     pace.run(&mut analyser, FRAMES_PER_STEP, Step::Features, (0.4, 0.7)).await?;
     Ok(analyser.finish()?)
 }
@@ -486,7 +488,7 @@ async fn analyse_speech(source: Source, options: &PipelineOptions, pace: &mut Pa
 /// Decodes to the analysis rate with the core's [`Loader`] (WAV, FLAC, MP3, OGG, exactly as
 /// the CLI); formats the core does not read (m4a, webm/opus, …) go through the browser's
 /// decoder instead.
-async fn load(bytes: &[u8], options: &PipelineOptions, pace: &mut Pacer<'_>) -> Result<Vec<f32>, Stop> {
+async fn load(bytes: &[u8], options: &PipelineOptions, pace: &mut Pacer<'_>) -> Result<(Vec<f32>, SourceStats), Stop> {
     pace.begin(Step::Decoding, 0.05).await?;
     let mut loader = match Loader::from_bytes(bytes, options) {
         Ok(loader) => loader,
@@ -498,7 +500,7 @@ async fn load(bytes: &[u8], options: &PipelineOptions, pace: &mut Pacer<'_>) -> 
         return Err(SerError::TooLong { got, limit }.into());
     }
     match pace.run(&mut loader, PACKETS_PER_STEP, Step::Decoding, (0.05, 0.35)).await {
-        Ok(()) => Ok(loader.finish()?),
+        Ok(()) => Ok(loader.finish_with_source()?),
         // The container was readable but not its contents: let the browser try, as before
         // anything was decoded.
         Err(Stop::Core(e)) if loader.decoded_seconds() == 0.0 => fall_back(bytes, e, options, pace).await,
@@ -512,7 +514,7 @@ async fn fall_back(
     e: SerError,
     options: &PipelineOptions,
     pace: &mut Pacer<'_>,
-) -> Result<Vec<f32>, Stop> {
+) -> Result<(Vec<f32>, SourceStats), Stop> {
     if !matches!(e, SerError::NotAudio | SerError::UnsupportedCodec(_)) {
         return Err(e.into());
     }
@@ -528,11 +530,11 @@ async fn resample(
     rate: u32,
     options: &PipelineOptions,
     pace: &mut Pacer<'_>,
-) -> Result<Vec<f32>, Stop> {
+) -> Result<(Vec<f32>, SourceStats), Stop> {
     pace.begin(Step::Resampling, 0.3).await?;
     let mut resampling = Resampling::new(samples, rate, options)?;
     pace.run(&mut resampling, SAMPLES_PER_STEP, Step::Resampling, (0.3, 0.4)).await?;
-    Ok(resampling.finish()?)
+    Ok(resampling.finish_with_source()?)
 }
 
 /// Fetches the model and its sidecar from the page's own origin and loads them with the core.

@@ -5,7 +5,8 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ser::{Analysis, Loader, PipelineOptions, SerError, Stepwise, analyse_16k};
+use ser::audio::SourceStats;
+use ser::{Analysis, Loader, PipelineOptions, SerError, analyse_loaded};
 use symphonia::core::io::{MediaSource, ReadOnlySource};
 
 /// Where one input's bytes come from.
@@ -217,11 +218,10 @@ impl Input {
 
 /// A file decoded for the in-memory pipeline, or the length that keeps it out.
 pub enum Loaded {
-    Signal(Vec<f32>),
+    /// The recording at the analysis rate, and what it was before (for the quality report).
+    Signal(Vec<f32>, SourceStats),
     /// Longer than `options.limits` allows in memory (see [`ser::pipeline::analyse_long`]).
-    TooLong {
-        seconds: f64,
-    },
+    TooLong { seconds: f64 },
 }
 
 /// Decodes an input to the analysis rate, streaming it.
@@ -242,8 +242,8 @@ fn load_any(input: &Input, options: &PipelineOptions) -> Result<Loaded, FileErro
     if let Some(seconds) = loader.expected_seconds().filter(|&s| s > options.limits.max_seconds) {
         return Ok(Loaded::TooLong { seconds });
     }
-    match loader.finish() {
-        Ok(signal) => Ok(Loaded::Signal(signal)),
+    match loader.finish_with_source() {
+        Ok((signal, source)) => Ok(Loaded::Signal(signal, source)),
         Err(SerError::TooLong { got, .. }) => Ok(Loaded::TooLong { seconds: got }),
         Err(e) => Err(in_file(e)),
     }
@@ -252,7 +252,7 @@ fn load_any(input: &Input, options: &PipelineOptions) -> Result<Loaded, FileErro
 /// Analyses an input that fits in memory.
 pub fn analyse(input: &Input, options: &PipelineOptions) -> Result<Analysis, FileError> {
     match load(input, options)? {
-        Loaded::Signal(signal) => analyse_16k(signal, options).map_err(in_file(&input.name)),
+        Loaded::Signal(signal, source) => analyse_loaded(signal, source, options).map_err(in_file(&input.name)),
         Loaded::TooLong { seconds } => {
             Err(in_file(&input.name)(SerError::TooLong { got: seconds, limit: options.limits.max_seconds }))
         }

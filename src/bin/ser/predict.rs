@@ -15,7 +15,7 @@ use crate::manifest::{ManifestRow, default_root, read_manifest};
 use crate::output::{Destination, Format, per_input_path};
 use ser::model::{EmotionModel, Report};
 use ser::model::{Metrics, score};
-use ser::pipeline::{PipelineOptions, analyse_16k, analyse_long};
+use ser::pipeline::{PipelineOptions, analyse_loaded, analyse_long};
 use ser::{Baseline, SerError};
 use symphonia::core::io::MediaSource;
 
@@ -150,8 +150,8 @@ pub fn analyse_file(
     progress: &Progress,
 ) -> Result<Report, FileError> {
     let in_file = in_file(&input.name);
-    if let Loaded::Signal(signal) = load(input, options)? {
-        let analysis = analyse_16k(signal, options).map_err(&in_file)?;
+    if let Loaded::Signal(signal, source) = load(input, options)? {
+        let analysis = analyse_loaded(signal, source, options).map_err(&in_file)?;
         return Report::new(model, &analysis).map_err(&in_file);
     }
     let mut open = || -> ser::Result<Box<dyn MediaSource>> {
@@ -360,9 +360,9 @@ fn eval_clip(
     options: &PipelineOptions,
     progress: &Progress,
 ) -> Result<(String, Option<String>), FileError> {
-    if let (Some(personal), Loaded::Signal(signal)) = (personal, load(input, options)?) {
+    if let (Some(personal), Loaded::Signal(signal, source)) = (personal, load(input, options)?) {
         // Analysed once, judged twice.
-        let analysis = analyse_16k(signal, options).map_err(in_file(&input.name))?;
+        let analysis = analyse_loaded(signal, source, options).map_err(in_file(&input.name))?;
         let cold = Report::new(model, &analysis).map_err(in_file(&input.name))?;
         let relative = Report::new(personal, &analysis).map_err(in_file(&input.name))?;
         return Ok((cold.whole.emotion().to_string(), Some(relative.whole.emotion().to_string())));

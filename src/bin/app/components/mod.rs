@@ -7,6 +7,7 @@ mod footer;
 mod input_panel;
 mod playback;
 mod probabilities;
+mod quality;
 mod result_view;
 mod status;
 mod timeline;

@@ -14,6 +14,7 @@ use yew::prelude::*;
 use super::export::Export;
 use super::playback::Playback;
 use super::probabilities::{PredictionCard, ProbabilityBars};
+use super::quality::QualityPanel;
 use super::timeline::Timeline;
 use crate::compute::Outcome;
 use crate::plots::heatmap::{self, Heatmap, Rows};
@@ -159,6 +160,9 @@ pub fn result_view(props: &ResultProps) -> Html {
                 <PredictionCard prediction={report.whole.clone()} name={o.name.clone()} relative_to_voice={report.voice_baseline} />
                 <ProbabilityBars prediction={report.whole.clone()} caption="Probability of each emotion (whole clip)" />
             </div>
+            if let Some(quality) = &report.quality {
+                <QualityPanel quality={quality.clone()} />
+            }
             <div class="card">
                 <Playback canvas={wave.clone()} audio_url={o.audio_url.clone()} duration_s={report.duration_s}>
                     if !report.timeline.is_empty() {
