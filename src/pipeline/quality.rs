@@ -59,8 +59,8 @@ pub const BANDWIDTH_DROP_DB: f64 = 50.0;
 
 // The thresholds below were chosen from the training corpora's own figures, so that a
 // recording like those the model learnt from gets no warning: `models/train/quality_stats.rs`
-// (`cargo run --release --example quality_stats`) over the 4,480 clips of `../shared/data/manifest.csv` (RAVDESS 1,200, SAVEE 480, TESS 2,800; 16 kHz
-// FLAC). Each threshold leaves at least 99.5 % of the clips unwarned on its own figure; the
+// (`cargo run --release --example quality_stats`) over the 4,480 clips of
+// `../shared/data/manifest.csv` (RAVDESS 1,200, SAVEE 480, TESS 2,800; 16 kHz FLAC). Each threshold leaves at least 99.5 % of the clips unwarned on its own figure; the
 // percentiles quoted are over all clips. Together they warn 66 clips (1.5 %: SAVEE 37,
 // RAVDESS 21, TESS 8), none twice: the corpora hold some genuinely clipped and band-limited
 // takes, and a threshold loose enough to pass them would pass a 6 %-clipped recording too.
