@@ -4,6 +4,7 @@
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use super::compare::CompareView;
 use super::footer::Footer;
 use super::input_panel::InputPanel;
 use super::result_view::ResultView;
@@ -190,6 +191,7 @@ pub fn app() -> Html {
                 <ProgressBar phase={state.phase.clone()} on_cancel={cancel} />
                 <Notice notice={state.notice.clone()} />
                 <ErrorBanner error={state.error.clone()} {on_dismiss} />
+                <CompareView takes={state.takes.clone()} on_clear={clear_takes(&state)} />
                 if let Some(outcome) = state.outcome.clone() {
                     <ResultView {outcome} />
                 }
@@ -200,4 +202,9 @@ pub fn app() -> Html {
             }
         </div>
     }
+}
+
+fn clear_takes(state: &UseReducerHandle<State>) -> Callback<()> {
+    let dispatcher = state.dispatcher();
+    Callback::from(move |_| dispatcher.dispatch(Action::ClearTakes))
 }

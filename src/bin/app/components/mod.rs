@@ -2,6 +2,7 @@
 //! clicks into [`Action`](crate::state::Action)s or compute [`Job`](crate::compute::Job)s.
 
 mod app;
+mod compare;
 mod export;
 mod footer;
 mod input_panel;

@@ -1,0 +1,112 @@
+// End-to-end tests of the classroom views (issue 14) in headless Chromium: two takes side by
+// side, valence x arousal, the limits card, the result as a PNG and presenter mode.
+//   node --test tests/e2e/classroom.test.mjs   (needs dist/ and target/release/ser)
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+  ARTIFACTS, FIXTURE, ROOT, TOL, launch, makeSpeechWav, openApp, serPredict, startServer, watchNetwork,
+} from './helpers.mjs';
+
+const T = { timeout: 120_000 };
+const HAPPY = join(ROOT, 'tests/fixtures/librosa/tess_yaf_happy.flac');
+let srv; let browser; let context; let page; let problems;
+const network = [];
+
+before(async () => {
+  srv = await startServer();
+  browser = await launch(makeSpeechWav());
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  watchNetwork(context, network);
+  page = await context.newPage();
+  problems = await openApp(page, srv.url);
+});
+
+after(async () => {
+  await browser?.close();
+  srv?.server.close();
+});
+
+/** Uploads a file and waits until the page has drawn its result (the page's own measure). */
+async function upload(file) {
+  const drawn = () => page.evaluate(() => performance.getEntriesByName('ser:input-to-result').length);
+  const before = await drawn();
+  await page.setInputFiles('[data-testid="file-input"]', file);
+  await page.waitForFunction((n) => performance.getEntriesByName('ser:input-to-result').length > n, before, { timeout: 60_000 });
+  await page.locator('.result .eyebrow .file-name', { hasText: file.split('/').pop() }).waitFor();
+}
+
+/** Screenshots at 1280 and 360 px, light and dark; `what` is scrolled into view first. */
+async function screenshots(name, what) {
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [1280, 360]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(400); // the resize redraw is debounced
+      await page.locator(what).scrollIntoViewIfNeeded();
+      const suffix = scheme === 'dark' ? '-dark' : '';
+      await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}${suffix}.png`) });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test('two uploads show two takes side by side with the change of each probability', T, async () => {
+  const [one, two] = [serPredict(FIXTURE), serPredict(HAPPY)];
+  assert.equal(one.emotion, 'angry');
+  assert.equal(two.emotion, 'happy');
+  await upload(FIXTURE);
+  assert.equal(await page.locator('[data-testid="compare-view"]').count(), 0, 'one take is not a comparison');
+  await upload(HAPPY);
+  const view = page.locator('[data-testid="compare-view"]');
+  await view.waitFor();
+  const takes = view.locator('[data-testid="compare-take"]');
+  assert.equal(await takes.count(), 2);
+  assert.equal((await takes.nth(0).locator('[data-testid="take-emotion"]').textContent()).trim(), 'angry');
+  assert.equal((await takes.nth(1).locator('[data-testid="take-emotion"]').textContent()).trim(), 'happy');
+  assert.match(await takes.nth(0).textContent(), /Take 1: ravdess_01_angry\.flac/);
+  assert.match(await takes.nth(1).textContent(), /Take 2: tess_yaf_happy\.flac/);
+  assert.equal(await takes.nth(0).locator('[data-testid^="take-diff-"]').count(), 0, 'take 1 has nothing to differ from');
+  const value = async (take, id) => Number(await take.locator(`[data-testid="${id}"]`).getAttribute('data-value'));
+  for (const label of Object.keys(one.probabilities)) {
+    const [p1, p2, d] = [await value(takes.nth(0), `take-prob-${label}`), await value(takes.nth(1), `take-prob-${label}`),
+      await value(takes.nth(1), `take-diff-${label}`)];
+    assert.ok(Math.abs(p1 - one.probabilities[label]) <= TOL, `take 1 ${label}: ${p1}`);
+    assert.ok(Math.abs(p2 - two.probabilities[label]) <= TOL, `take 2 ${label}: ${p2}`);
+    assert.ok(Math.abs(d - (p2 - p1)) <= 1e-5, `${label}: change ${d} is not take 2 - take 1 (${p2 - p1})`);
+    const shown = (await takes.nth(1).locator(`[data-testid="take-diff-${label}"]`).textContent()).trim();
+    const points = Math.round(d * 100);
+    assert.equal(shown, points === 0 ? '0' : points > 0 ? `+${points}` : `\u2212${-points}`, `${label}: shown change`);
+  }
+  // Side by side on a laptop, stacked on a phone.
+  let [a, b] = [await takes.nth(0).boundingBox(), await takes.nth(1).boundingBox()];
+  assert.ok(Math.abs(a.y - b.y) < 2 && b.x > a.x + a.width - 1, 'side by side at 1280 px');
+  await screenshots('compare', '[data-testid="compare-view"]');
+  await page.setViewportSize({ width: 360, height: 800 });
+  [a, b] = [await takes.nth(0).boundingBox(), await takes.nth(1).boundingBox()];
+  assert.ok(b.y >= a.y + a.height - 1, 'stacked at 360 px');
+  assert.ok(a.width <= 360 && b.width <= 360, 'no take wider than the screen');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // A third result pushes the first out; Clear empties the comparison, the result stays.
+  await upload(FIXTURE);
+  assert.equal((await takes.nth(0).locator('[data-testid="take-emotion"]').textContent()).trim(), 'happy');
+  assert.equal((await takes.nth(1).locator('[data-testid="take-emotion"]').textContent()).trim(), 'angry');
+  await page.click('[data-testid="compare-clear"]');
+  assert.equal(await view.count(), 0);
+  assert.equal((await page.locator('[data-testid="prediction"]').textContent()).trim(), 'angry');
+});
+
+test('the session made no request to another origin and sent nothing', T, async () => {
+  const origin = new URL(srv.url).origin;
+  for (const r of network) {
+    const u = new URL(r.url);
+    assert.ok(u.origin === origin || ['blob:', 'data:'].includes(u.protocol), `request to another origin: ${r.url}`);
+    assert.ok(['GET', 'HEAD'].includes(r.method), `${r.method} ${r.url}`);
+  }
+  for (const r of srv.log) assert.ok(['GET', 'HEAD'].includes(r.method), `server saw ${r.method} ${r.url}`);
+  assert.deepEqual(problems, [], 'errors in the page');
+});
