@@ -100,6 +100,31 @@ test('two uploads show two takes side by side with the change of each probabilit
   assert.equal((await page.locator('[data-testid="prediction"]').textContent()).trim(), 'angry');
 });
 
+test('the valence x arousal view puts an angry clip in the angry quadrant', T, async () => {
+  assert.equal(serPredict(FIXTURE).emotion, 'angry');
+  await upload(FIXTURE);
+  const va = page.locator('.result [data-testid="valence-arousal"]');
+  const [valence, arousal] = [Number(await va.getAttribute('data-valence')), Number(await va.getAttribute('data-arousal'))];
+  assert.ok(valence < 0 && arousal > 0, `angry at valence ${valence}, arousal ${arousal}`);
+  assert.ok(valence * valence + arousal * arousal <= 1 + 1e-6, 'inside the circle');
+  // The dot is drawn where the numbers say: left of and above the centre.
+  const dot = va.locator('[data-testid="va-dot"]');
+  assert.ok(Number(await dot.getAttribute('cx')) < 150 && Number(await dot.getAttribute('cy')) < 130, 'dot up and left');
+  const text = await va.textContent();
+  for (const words of ['unpleasant', 'pleasant', 'aroused', 'calm / sleepy', 'Derived from the 8 emotion probabilities', 'Russell']) {
+    assert.ok(text.includes(words), `the view says "${words}"`);
+  }
+  // Beside the bars on a laptop, below them on a phone.
+  const bars = await page.locator('.result .bars').boundingBox();
+  const box = await va.boundingBox();
+  assert.ok(box.x >= bars.x + bars.width - 1 && box.y < bars.y + bars.height, 'beside the bars at 1280 px');
+  await screenshots('valence-arousal', '.result .summary');
+  await page.setViewportSize({ width: 360, height: 800 });
+  const narrow = await va.boundingBox();
+  assert.ok(narrow.x >= 0 && narrow.x + narrow.width <= 360, 'fits a phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
 test('the session made no request to another origin and sent nothing', T, async () => {
   const origin = new URL(srv.url).origin;
   for (const r of network) {

@@ -11,5 +11,6 @@ mod probabilities;
 mod result_view;
 mod status;
 mod timeline;
+mod valence_arousal;
 
 pub use app::App;

@@ -15,6 +15,7 @@ use super::export::Export;
 use super::playback::Playback;
 use super::probabilities::{PredictionCard, ProbabilityBars};
 use super::timeline::Timeline;
+use super::valence_arousal::ValenceArousal;
 use crate::compute::Outcome;
 use crate::plots::heatmap::{self, Heatmap, Rows};
 use crate::plots::{Theme, waveform};
@@ -158,6 +159,7 @@ pub fn result_view(props: &ResultProps) -> Html {
             <div class="summary card">
                 <PredictionCard prediction={report.whole.clone()} name={o.name.clone()} />
                 <ProbabilityBars prediction={report.whole.clone()} caption="Probability of each emotion (whole clip)" />
+                <ValenceArousal prediction={report.whole.clone()} />
             </div>
             <div class="card">
                 <Playback canvas={wave.clone()} audio_url={o.audio_url.clone()} duration_s={report.duration_s}>
