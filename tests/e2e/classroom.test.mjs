@@ -125,6 +125,26 @@ test('the valence x arousal view puts an angry clip in the angry quadrant', T, a
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
+test('"What this can and cannot do" says its four points near the top of the page', T, async () => {
+  await page.reload();
+  await page.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 60_000 });
+  const card = page.locator('[data-testid="limits"]');
+  const text = (await card.textContent()).replace(/\s+/g, ' ');
+  assert.match(text, /What this can and cannot do/);
+  assert.match(text, /trained on actors performing emotions/);
+  assert.match(text, /hears how something is said, not what is felt/);
+  assert.match(text, /wrong often, and more often for some voices than for others/);
+  assert.match(text, /Never use it to judge a person/);
+  const box = await card.boundingBox();
+  assert.ok(box.y + box.height <= 800, `visible without scrolling at 1280 x 800 (bottom at ${box.y + box.height})`);
+  await page.screenshot({ path: join(ARTIFACTS, 'limits-1280.png') });
+  await page.setViewportSize({ width: 360, height: 800 });
+  const narrow = await card.boundingBox();
+  assert.ok(narrow.y < 800, `starts on the first screen of a phone (at ${narrow.y})`);
+  await page.screenshot({ path: join(ARTIFACTS, 'limits-360.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
 test('the session made no request to another origin and sent nothing', T, async () => {
   const origin = new URL(srv.url).origin;
   for (const r of network) {

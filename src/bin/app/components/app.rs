@@ -7,6 +7,7 @@ use yew::prelude::*;
 use super::compare::CompareView;
 use super::footer::Footer;
 use super::input_panel::InputPanel;
+use super::limits::Limits;
 use super::result_view::ResultView;
 use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
 use crate::audio_in::mic::{OnChunk, Recorder};
@@ -178,6 +179,7 @@ pub fn app() -> Html {
                     { " Decoding, analysis and the emotion model all run inside this page; nothing is uploaded. \
                        After your first visit it also works offline." }
                 </p>
+                <Limits />
             </header>
             <main>
                 <ModelStatus model={state.model.clone()} />

@@ -6,6 +6,7 @@ mod compare;
 mod export;
 mod footer;
 mod input_panel;
+mod limits;
 mod playback;
 mod probabilities;
 mod result_view;
