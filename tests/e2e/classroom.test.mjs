@@ -145,6 +145,42 @@ test('"What this can and cannot do" says its four points near the top of the pag
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
+test('"Download image" saves a PNG of the result card made on the device', T, async () => {
+  const before = network.length;
+  await upload(FIXTURE);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-image"]')]);
+  assert.equal(download.suggestedFilename(), 'ravdess_01_angry.emotion.png');
+  const bytes = readFileSync(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  assert.equal(bytes.toString('latin1', 12, 16), 'IHDR');
+  assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [1600, 900], '16:9, 1600 x 900');
+  assert.ok(bytes.length > 30_000 && bytes.length < 5_000_000, `${bytes.length} bytes`);
+  // It decodes, and it is not blank: the spectrogram area holds many colours.
+  const check = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    [c.width, c.height] = [img.naturalWidth, img.naturalHeight];
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(900, 200, 600, 400).data;
+    const colours = new Set();
+    for (let i = 0; i < px.length; i += 4 * 97) colours.add(`${px[i]},${px[i + 1]},${px[i + 2]}`);
+    return { w: img.naturalWidth, h: img.naturalHeight, colours: colours.size };
+  }, bytes.toString('base64'));
+  assert.deepEqual([check.w, check.h], [1600, 900]);
+  assert.ok(check.colours > 50, `the spectrogram is drawn (${check.colours} colours)`);
+  writeFileSync(join(ARTIFACTS, 'download-image.png'), bytes);
+  const origin = new URL(srv.url).origin;
+  for (const r of network.slice(before)) {
+    const u = new URL(r.url);
+    assert.ok(u.origin === origin || ['blob:', 'data:'].includes(u.protocol), `request to another origin: ${r.url}`);
+    assert.ok(['GET', 'HEAD'].includes(r.method), `${r.method} ${r.url}`);
+  }
+  assert.equal(await page.locator('.download-image .error-inline').count(), 0);
+});
+
 test('the session made no request to another origin and sent nothing', T, async () => {
   const origin = new URL(srv.url).origin;
   for (const r of network) {

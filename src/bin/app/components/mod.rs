@@ -3,6 +3,7 @@
 
 mod app;
 mod compare;
+mod download_image;
 mod export;
 mod footer;
 mod input_panel;

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use super::download_image::DownloadImage;
 use super::export::Export;
 use super::playback::Playback;
 use super::probabilities::{PredictionCard, ProbabilityBars};
@@ -61,22 +62,7 @@ fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) 
     let seconds_per_frame = params.hop_length as f64 / a.sample_rate as f64;
     match plot {
         Plot::Wave => waveform::draw(canvas, &a.signal, a.sample_rate, &a.kept, theme)?,
-        Plot::Mel => {
-            let top = f.log_mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let map = Heatmap {
-                values: &f.log_mel,
-                n_frames: f.n_frames,
-                n_rows: f.n_mels,
-                seconds_per_frame,
-                rows: Rows::Mel { fmin: params.fmin, fmax: params.fmax },
-                range: (top - 80.0, top),
-                gradient: colorous::MAGMA,
-                x_desc: "time (s), silence removed",
-                y_desc: "frequency (Hz)",
-                unit: "dB",
-            };
-            heatmap::draw(canvas, &map, theme)?;
-        }
+        Plot::Mel => heatmap::draw(canvas, &heatmap::log_mel(f, a.sample_rate), theme)?,
         Plot::Mfcc => {
             // Coefficient 0 (loudness) dwarfs the rest; scale to coefficients 1.. and let 0 clip.
             let reach =
@@ -182,7 +168,7 @@ pub fn result_view(props: &ResultProps) -> Html {
                 </figure>
             </div>
             if let Some(e) = &*draw_error { <p class="error-inline" role="alert">{ e }</p> }
-            <div class="card"><Export outcome={o.clone()} /></div>
+            <div class="card"><Export outcome={o.clone()} /><DownloadImage outcome={o.clone()} /></div>
         </section>
     }
 }
