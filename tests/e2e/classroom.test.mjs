@@ -181,6 +181,68 @@ test('"Download image" saves a PNG of the result card made on the device', T, as
   assert.equal(await page.locator('.download-image .error-inline').count(), 0);
 });
 
+/** The presenter emotion's font size as a share of the viewport's height. */
+const emotionShare = () => page.evaluate(() => {
+  const el = document.querySelector('[data-testid="presenter-emotion"]');
+  return parseFloat(getComputedStyle(el).fontSize) / window.innerHeight;
+});
+
+test('presenter mode: large type on a school laptop and a projector, and its keys', T, async () => {
+  await upload(FIXTURE);
+  await upload(HAPPY);
+  await page.click('[data-testid="presenter-toggle"]');
+  const view = page.locator('[data-testid="presenter-view"]');
+  await view.waitFor();
+  const emotion = page.locator('[data-testid="presenter-emotion"]');
+  assert.equal((await emotion.textContent()).trim(), 'happy');
+  assert.match(await page.locator('[data-testid="presenter-takes"]').textContent(), /Take 1: angry .*Take 2: happy/);
+  assert.match(await view.textContent(), /Never use it to judge a person/);
+  const colours = await page.evaluate(() => {
+    const s = getComputedStyle(document.querySelector('[data-testid="presenter-view"]'));
+    return [s.color, s.backgroundColor];
+  });
+  assert.deepEqual(colours, ['rgb(255, 255, 255)', 'rgb(0, 0, 0)'], 'white on black');
+  for (const [width, height] of [[1366, 768], [1920, 1080]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(200);
+    const share = await emotionShare();
+    assert.ok(share >= 0.1, `${width}x${height}: the emotion is ${(share * 100).toFixed(1)} % of the height`);
+    const box = await view.boundingBox();
+    assert.deepEqual([box.width, box.height], [width, height], 'fills the screen');
+    const overflow = await page.evaluate(() => {
+      const v = document.querySelector('[data-testid="presenter-view"]');
+      return v.scrollHeight - v.clientHeight;
+    });
+    assert.ok(overflow <= 0, `${width}x${height}: everything fits without scrolling (${overflow} px over)`);
+    await page.screenshot({ path: join(ARTIFACTS, `presenter-${width}x${height}.png`) });
+  }
+  // C clears the takes; Space records and stops; Esc leaves.
+  await page.keyboard.press('c');
+  assert.equal(await page.locator('[data-testid="presenter-takes"]').count(), 0);
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => document.querySelector('[data-testid="presenter-emotion"]').textContent === 'listening',
+    null, { timeout: 20_000 });
+  await page.waitForTimeout(2500);
+  await page.screenshot({ path: join(ARTIFACTS, 'presenter-recording-1920x1080.png') });
+  await page.keyboard.press(' ');
+  await page.locator('.presenter-bars').waitFor({ timeout: 60_000 });
+  const said = (await emotion.textContent()).trim();
+  assert.ok(said.length > 0 && !['listening', 'ready', '…'].includes(said), `a result after recording: ${said}`);
+  await page.keyboard.press('Escape');
+  assert.equal(await view.count(), 0);
+  assert.equal(await page.locator('[data-testid="compare-view"]').count(), 0, 'C cleared the takes');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // ?present opens it straight away.
+  const p = await context.newPage();
+  await openApp(p, `${srv.url}?present`);
+  await p.locator('[data-testid="presenter-view"]').waitFor();
+  assert.equal((await p.locator('[data-testid="presenter-emotion"]').textContent()).trim(), 'ready');
+  await p.keyboard.press('Escape');
+  assert.equal(await p.locator('[data-testid="presenter-view"]').count(), 0);
+  await p.close();
+});
+
 test('the session made no request to another origin and sent nothing', T, async () => {
   const origin = new URL(srv.url).origin;
   for (const r of network) {

@@ -8,6 +8,7 @@ use super::compare::CompareView;
 use super::footer::Footer;
 use super::input_panel::InputPanel;
 use super::limits::Limits;
+use super::presenter::Presenter;
 use super::result_view::ResultView;
 use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
 use crate::audio_in::mic::{OnChunk, Recorder};
@@ -180,6 +181,8 @@ pub fn app() -> Html {
                        After your first visit it also works offline." }
                 </p>
                 <Limits />
+                <Presenter outcome={state.outcome.clone()} phase={state.phase.clone()} takes={state.takes.clone()}
+                           on_clear={clear_takes(&state)} on_record={start_recording.clone()} on_stop={stop_recording.clone()} />
             </header>
             <main>
                 <ModelStatus model={state.model.clone()} />

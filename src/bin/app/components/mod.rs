@@ -9,6 +9,7 @@ mod footer;
 mod input_panel;
 mod limits;
 mod playback;
+mod presenter;
 mod probabilities;
 mod result_view;
 mod status;
