@@ -87,6 +87,8 @@ pub struct State {
     pub notice: Option<String>,
     /// The analysis whose progress and result count; older ones are ignored when they finish.
     pub job: u32,
+    /// The last results, for the side-by-side view.
+    pub takes: Takes,
 }
 
 impl Default for State {
@@ -101,6 +103,7 @@ impl Default for State {
             error: None,
             notice: None,
             job: 0,
+            takes: Takes::default(),
         }
     }
 }
@@ -164,6 +167,7 @@ pub enum Action {
     /// The baseline could not be kept in this browser (storage refused or full).
     BaselineNotKept,
     ForgetVoice,
+    ClearTakes,
 }
 
 impl From<Update> for Action {
@@ -227,6 +231,7 @@ pub fn reduce(state: &State, action: Action) -> State {
         Action::Finished { job, outcome } => {
             if job == state.job && state.analysing() {
                 next.phase = Phase::Idle;
+                next.takes.push(outcome.clone());
                 next.outcome = Some(outcome);
                 next.previous = None;
             }
@@ -277,6 +282,7 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::BaselineNotKept => next.voice.notice = Some(BASELINE_NOT_KEPT.into()),
         Action::ForgetVoice => next.voice = Voice::default(),
+        Action::ClearTakes => next.takes = Takes::default(),
     }
     next
 }
@@ -286,5 +292,25 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         Rc::new(reduce(&self, action))
+    }
+}
+
+/// The last [`Takes::KEPT`] results (uploaded or recorded), oldest first, so two takes of the
+/// same sentence can be compared.
+#[derive(Clone, Default, PartialEq)]
+pub struct Takes(Vec<Rc<Outcome>>);
+
+impl Takes {
+    pub const KEPT: usize = 2;
+
+    pub fn push(&mut self, outcome: Rc<Outcome>) {
+        if self.0.len() == Self::KEPT {
+            self.0.remove(0);
+        }
+        self.0.push(outcome);
+    }
+
+    pub fn list(&self) -> &[Rc<Outcome>] {
+        &self.0
     }
 }

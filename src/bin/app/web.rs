@@ -129,7 +129,15 @@ pub fn revoke_url(url: &str) {
 
 /// Saves text as a file: a local download, nothing is sent.
 pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let url = blob_url(text.as_bytes(), mime)?;
+    save_url(file_name, blob_url(text.as_bytes(), mime)?)
+}
+
+/// Saves a blob made in the page (an image) as a file: a local download, nothing is sent.
+pub fn download_blob(file_name: &str, blob: &web_sys::Blob) -> Result<(), String> {
+    save_url(file_name, web_sys::Url::create_object_url_with_blob(blob).map_err(js_text)?)
+}
+
+fn save_url(file_name: &str, url: String) -> Result<(), String> {
     let document = gloo::utils::document();
     let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(js_text)?.unchecked_into();
     a.set_href(&url);

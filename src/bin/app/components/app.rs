@@ -4,8 +4,11 @@
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use super::compare::CompareView;
 use super::footer::Footer;
 use super::input_panel::InputPanel;
+use super::limits::Limits;
+use super::presenter::Presenter;
 use super::result_view::ResultView;
 use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
 use super::voice_panel::{VoiceLine, VoicePanel};
@@ -271,6 +274,9 @@ pub fn app() -> Html {
                     { " Decoding, analysis and the emotion model all run inside this page; nothing is uploaded. \
                        After your first visit it also works offline." }
                 </p>
+                <Limits />
+                <Presenter outcome={state.outcome.clone()} phase={state.phase.clone()} takes={state.takes.clone()}
+                           on_clear={clear_takes(&state)} on_record={start_recording.reform(|_| MicUse::Analyse)} on_stop={stop_recording.clone()} />
             </header>
             <main>
                 <ModelStatus model={state.model.clone()} />
@@ -298,6 +304,7 @@ pub fn app() -> Html {
                 <ProgressBar phase={state.phase.clone()} on_cancel={cancel} />
                 <Notice notice={state.notice.clone()} />
                 <ErrorBanner error={state.error.clone()} {on_dismiss} />
+                <CompareView takes={state.takes.clone()} on_clear={clear_takes(&state)} />
                 if let Some(outcome) = state.outcome.clone() {
                     <ResultView {outcome} />
                 }
@@ -308,4 +315,9 @@ pub fn app() -> Html {
             }
         </div>
     }
+}
+
+fn clear_takes(state: &UseReducerHandle<State>) -> Callback<()> {
+    let dispatcher = state.dispatcher();
+    Callback::from(move |_| dispatcher.dispatch(Action::ClearTakes))
 }

@@ -11,11 +11,13 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use super::download_image::DownloadImage;
 use super::export::Export;
 use super::playback::Playback;
 use super::probabilities::{PredictionCard, ProbabilityBars};
 use super::quality::QualityPanel;
 use super::timeline::Timeline;
+use super::valence_arousal::ValenceArousal;
 use crate::compute::Outcome;
 use crate::plots::heatmap::{self, Heatmap, Rows};
 use crate::plots::{Theme, waveform};
@@ -61,22 +63,7 @@ fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) 
     let seconds_per_frame = params.hop_length as f64 / a.sample_rate as f64;
     match plot {
         Plot::Wave => waveform::draw(canvas, &a.signal, a.sample_rate, &a.kept, theme)?,
-        Plot::Mel => {
-            let top = f.log_mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let map = Heatmap {
-                values: &f.log_mel,
-                n_frames: f.n_frames,
-                n_rows: f.n_mels,
-                seconds_per_frame,
-                rows: Rows::Mel { fmin: params.fmin, fmax: params.fmax },
-                range: (top - 80.0, top),
-                gradient: colorous::MAGMA,
-                x_desc: "time (s), silence removed",
-                y_desc: "frequency (Hz)",
-                unit: "dB",
-            };
-            heatmap::draw(canvas, &map, theme)?;
-        }
+        Plot::Mel => heatmap::draw(canvas, &heatmap::log_mel(f, a.sample_rate), theme)?,
         Plot::Mfcc => {
             // Coefficient 0 (loudness) dwarfs the rest; scale to coefficients 1.. and let 0 clip.
             let reach =
@@ -159,6 +146,7 @@ pub fn result_view(props: &ResultProps) -> Html {
             <div class="summary card">
                 <PredictionCard prediction={report.whole.clone()} name={o.name.clone()} relative_to_voice={report.voice_baseline} />
                 <ProbabilityBars prediction={report.whole.clone()} caption="Probability of each emotion (whole clip)" />
+                <ValenceArousal prediction={report.whole.clone()} />
             </div>
             if let Some(quality) = &report.quality {
                 <QualityPanel quality={quality.clone()} />
@@ -184,7 +172,7 @@ pub fn result_view(props: &ResultProps) -> Html {
                 </figure>
             </div>
             if let Some(e) = &*draw_error { <p class="error-inline" role="alert">{ e }</p> }
-            <div class="card"><Export outcome={o.clone()} /></div>
+            <div class="card"><Export outcome={o.clone()} /><DownloadImage outcome={o.clone()} /></div>
         </section>
     }
 }

@@ -7,7 +7,8 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::{Theme, context_2d, draw_err, fit_canvas, label_font};
-use ser::dsp::{hz_to_mel, mel_to_hz};
+use ser::Features;
+use ser::dsp::{FeatureParams, hz_to_mel, mel_to_hz};
 
 /// What the rows are.
 pub enum Rows {
@@ -36,8 +37,33 @@ pub struct Heatmap<'a> {
 /// Canvases cannot be arbitrarily wide; long clips are thinned to this many columns.
 const MAX_COLUMNS: usize = 2048;
 
+/// The log-mel spectrogram the model reads, in dB, 80 dB of range below its loudest cell.
+pub fn log_mel(features: &Features, sample_rate: u32) -> Heatmap<'_> {
+    // The model's parameters equal the core's defaults (the model refuses to load otherwise).
+    let params = FeatureParams::default();
+    let top = features.log_mel.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    Heatmap {
+        values: &features.log_mel,
+        n_frames: features.n_frames,
+        n_rows: features.n_mels,
+        seconds_per_frame: params.hop_length as f64 / sample_rate as f64,
+        rows: Rows::Mel { fmin: params.fmin, fmax: params.fmax },
+        range: (top - 80.0, top),
+        gradient: colorous::MAGMA,
+        x_desc: "time (s), silence removed",
+        y_desc: "frequency (Hz)",
+        unit: "dB",
+    }
+}
+
+/// Draws on a canvas sized to its box on the page.
 pub fn draw(canvas: &HtmlCanvasElement, map: &Heatmap, theme: &Theme) -> Result<(), String> {
     let s = fit_canvas(canvas);
+    draw_scaled(canvas, map, theme, s)
+}
+
+/// Draws on a canvas of any size (one not on the page too), text and margins times `s`.
+pub fn draw_scaled(canvas: &HtmlCanvasElement, map: &Heatmap, theme: &Theme, s: f64) -> Result<(), String> {
     let ctx = context_2d(canvas)?;
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("This browser cannot draw on a canvas.")?;
     let root = backend.into_drawing_area();

@@ -23,22 +23,26 @@ pub struct Theme {
 
 impl Theme {
     pub fn current() -> Self {
-        if web::prefers_dark() {
-            Theme {
-                bg: RGBColor(0x1c, 0x1a, 0x27),
-                fg: RGBColor(0xee, 0xed, 0xf5),
-                muted: RGBColor(0xb4, 0xb1, 0xc8),
-                wave: RGBColor(0xb8, 0xa6, 0xff),
-                silence: RGBColor(0x6a, 0x66, 0x80),
-            }
-        } else {
-            Theme {
-                bg: RGBColor(0xff, 0xff, 0xff),
-                fg: RGBColor(0x1d, 0x1b, 0x26),
-                muted: RGBColor(0x55, 0x52, 0x69),
-                wave: RGBColor(0x4a, 0x35, 0x9a),
-                silence: RGBColor(0xb9, 0xb7, 0xc6),
-            }
+        if web::prefers_dark() { Self::dark() } else { Self::light() }
+    }
+
+    pub fn light() -> Self {
+        Theme {
+            bg: RGBColor(0xff, 0xff, 0xff),
+            fg: RGBColor(0x1d, 0x1b, 0x26),
+            muted: RGBColor(0x55, 0x52, 0x69),
+            wave: RGBColor(0x4a, 0x35, 0x9a),
+            silence: RGBColor(0xb9, 0xb7, 0xc6),
+        }
+    }
+
+    pub fn dark() -> Self {
+        Theme {
+            bg: RGBColor(0x1c, 0x1a, 0x27),
+            fg: RGBColor(0xee, 0xed, 0xf5),
+            muted: RGBColor(0xb4, 0xb1, 0xc8),
+            wave: RGBColor(0xb8, 0xa6, 0xff),
+            silence: RGBColor(0x6a, 0x66, 0x80),
         }
     }
 }
