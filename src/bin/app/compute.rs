@@ -11,6 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use ser::audio::SourceStats;
+use ser::model::{Explaining, Explanation, OcclusionParams, WHOLE_CLIP_MAX_S};
 use ser::{
     Analyser, Analysis, Baseline, EmotionModel, Loader, ModelInfo, MonoResampler, PipelineOptions, Report, Reporting,
     Resampling, SerError, Stepwise, analyse_16k,
@@ -34,6 +35,9 @@ pub enum Job {
     /// Use a saved baseline summary (`Baseline::to_json`) made at `made_ms`, or none: results
     /// for voices in general again.
     SetBaseline(Option<SavedBaseline>),
+    /// Explain a result's answer (an occlusion map, with the model that gave it); a newer
+    /// analysis or explanation stops it.
+    Explain { job: u32, outcome: Rc<Outcome> },
 }
 
 /// A baseline summary as the page keeps it: no audio, and when it was made.
@@ -83,6 +87,20 @@ pub enum Update {
     BaselineRestored(BaselineInfo),
     /// A saved baseline cannot be used (an older format, another model); none is in use.
     SavedBaselineRefused(String),
+    ExplainProgress {
+        job: u32,
+        fraction: f64,
+    },
+    /// The map, and how long it took (ms, from the job to the map).
+    Explained {
+        job: u32,
+        map: Rc<Explanation>,
+        ms: f64,
+    },
+    ExplainFailed {
+        job: u32,
+        message: String,
+    },
 }
 
 /// Where the audio comes from.
@@ -124,6 +142,7 @@ pub enum Step {
     Features,
     Model,
     Timeline,
+    Explain,
 }
 
 impl Step {
@@ -135,6 +154,7 @@ impl Step {
             Step::Features => "Removing silence and computing features",
             Step::Model => "Running the emotion model",
             Step::Timeline => "Building the emotion timeline",
+            Step::Explain => "Explaining the answer",
         }
     }
 }
@@ -145,6 +165,9 @@ pub struct Outcome {
     /// Shared with a later judgement of the same recording (see [`Source::Analysed`]).
     pub analysis: Rc<Analysis>,
     pub report: Report,
+    /// The model that gave it (relative to the voice baseline in use then, if any): the one
+    /// its explanation runs.
+    pub model: Rc<EmotionModel>,
     /// A 16 kHz WAV of the analysed signal for the player, so the cursor matches the plots.
     pub audio_url: Option<String>,
 }
@@ -178,6 +201,8 @@ pub struct Compute {
     voice_job: Cell<u32>,
     /// The analysis whose work still counts (0: none); any other stops at its next step.
     current: Cell<u32>,
+    /// The same for explanations.
+    explaining: Cell<u32>,
     on_update: Box<dyn Fn(Update)>,
 }
 
@@ -189,6 +214,7 @@ impl Compute {
             voice_clips: RefCell::new(Vec::new()),
             voice_job: Cell::new(0),
             current: Cell::new(0),
+            explaining: Cell::new(0),
             on_update: Box::new(on_update),
         })
     }
@@ -211,6 +237,7 @@ impl Compute {
             }
             Job::Analyse { job, source } => {
                 self.current.set(job);
+                self.explaining.set(0);
                 let model = self.personal.borrow().clone().or_else(|| self.model.borrow().clone());
                 let Some(model) = model else {
                     (self.on_update)(Update::Failed { job, message: STILL_LOADING.into() });
@@ -220,7 +247,7 @@ impl Compute {
                 spawn_local(async move {
                     let cancelled = || this.current.get() != job;
                     let progress = |step, fraction| (this.on_update)(Update::Progress { job, step, fraction });
-                    let result = analyse(source, &model, &progress, &cancelled).await;
+                    let result = analyse(source, model, &progress, &cancelled).await;
                     if cancelled() {
                         return;
                     }
@@ -233,9 +260,41 @@ impl Compute {
                 });
             }
             Job::Cancel => self.current.set(0),
+            Job::Explain { job, outcome } => self.explain(job, outcome),
             Job::MakeBaseline { clips } => self.make_baseline(clips),
             Job::SetBaseline(saved) => self.set_baseline(saved),
         }
+    }
+
+    fn explain(self: &Rc<Self>, job: u32, outcome: Rc<Outcome>) {
+        self.explaining.set(job);
+        let this = self.clone();
+        spawn_local(async move {
+            let stale = || this.explaining.get() != job;
+            let progress = |_: Step, fraction: f64| (this.on_update)(Update::ExplainProgress { job, fraction });
+            let pace = &mut Pacer { since: web::now_ms(), cancelled: &stale, progress: &progress };
+            let start = web::now_ms();
+            let (model, features) = (&outcome.model, &outcome.analysis.features);
+            let result = async {
+                // As `ser explain`: beyond this the answer is a mean of windows, not one run.
+                if Report::whole_from_windows(model, features.n_frames) {
+                    return Err(Stop::Failed(format!(
+                        "Only recordings of up to {WHOLE_CLIP_MAX_S:.0} s of speech can be explained."
+                    )));
+                }
+                let mut machine = Explaining::new(model, features, &OcclusionParams::default())?;
+                pace.run(&mut machine, RUNS_PER_STEP, Step::Explain, (0.0, 1.0)).await?;
+                Ok(machine.finish()?)
+            }
+            .await;
+            let ms = web::now_ms() - start;
+            match result {
+                Ok(map) => (this.on_update)(Update::Explained { job, map: Rc::new(map), ms }),
+                Err(Stop::Failed(message)) => (this.on_update)(Update::ExplainFailed { job, message }),
+                Err(Stop::Core(e)) => (this.on_update)(Update::ExplainFailed { job, message: e.to_string() }),
+                Err(Stop::Cancelled) => {}
+            }
+        });
     }
 
     fn next_voice_job(&self) -> u32 {
@@ -362,6 +421,8 @@ const FRAMES_PER_STEP: usize = 400;
 /// Input samples (about 1.4 s at 48 kHz).
 const SAMPLES_PER_STEP: usize = 1 << 16;
 const WINDOWS_PER_STEP: usize = 1;
+/// Model runs (one per hidden patch).
+const RUNS_PER_STEP: usize = 2;
 
 /// Hands the thread back to the browser every [`SLICE_MS`] of work, reports progress, and
 /// stops the job at the next step once it has been cancelled.
@@ -410,7 +471,7 @@ impl Pacer<'_> {
 
 async fn analyse(
     source: Source,
-    model: &EmotionModel,
+    model: Rc<EmotionModel>,
     report_progress: &dyn Fn(Step, f64),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Outcome, Stop> {
@@ -424,14 +485,14 @@ async fn analyse(
     };
     let pace = &mut Pacer { since: web::now_ms(), cancelled, progress };
     let name = source.name();
-    let options = options_for(model);
+    let options = options_for(&model);
     let analysis = match source {
         Source::Analysed { analysis, .. } => analysis,
         source => Rc::new(analyse_speech(source, &options, pace).await?),
     };
 
     pace.begin(Step::Model, 0.7).await?;
-    let mut reporting = Reporting::new(model, &analysis);
+    let mut reporting = Reporting::new(&model, &analysis);
     pace.run(&mut reporting, WINDOWS_PER_STEP, Step::Timeline, (0.75, 1.0)).await?;
     // The whole-clip run.
     pace.pause().await?;
@@ -448,7 +509,7 @@ async fn analyse(
     }
     let audio_url = web::blob_url(&wav, "audio/wav").ok();
     drop(wav);
-    let outcome = Outcome { name, analysis, report, audio_url };
+    let outcome = Outcome { name, analysis, report, model, audio_url };
     // Drawing the result is a task of its own.
     pace.pause().await?;
     Ok(outcome)

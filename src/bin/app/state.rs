@@ -8,6 +8,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use ser::ModelInfo;
+use ser::model::Explanation;
 
 use crate::compute::{BaselineInfo, Outcome, Step, Update};
 
@@ -89,6 +90,22 @@ pub struct State {
     pub job: u32,
     /// The last results, for the side-by-side view.
     pub takes: Takes,
+    /// The explanation of the result on show.
+    pub explain: Explain,
+}
+
+/// The "Explain" toggle's state for the result on show.
+#[derive(Clone, Default, PartialEq)]
+pub struct Explain {
+    /// The toggle is on.
+    pub on: bool,
+    /// The explanation job that counts (0: none).
+    pub job: u32,
+    /// Done so far while it runs, 0..1.
+    pub running: Option<f64>,
+    /// The map and its computing time (ms), kept while the toggle is off.
+    pub map: Option<(Rc<Explanation>, f64)>,
+    pub error: Option<String>,
 }
 
 impl Default for State {
@@ -104,6 +121,7 @@ impl Default for State {
             notice: None,
             job: 0,
             takes: Takes::default(),
+            explain: Explain::default(),
         }
     }
 }
@@ -168,6 +186,25 @@ pub enum Action {
     BaselineNotKept,
     ForgetVoice,
     ClearTakes,
+    /// The toggle was switched on for a result with no map yet: job `job` computes it.
+    ExplainStarted {
+        job: u32,
+    },
+    /// The toggle, for a map already there (or switched off).
+    ExplainShown(bool),
+    ExplainProgress {
+        job: u32,
+        fraction: f64,
+    },
+    Explained {
+        job: u32,
+        map: Rc<Explanation>,
+        ms: f64,
+    },
+    ExplainFailed {
+        job: u32,
+        message: String,
+    },
 }
 
 impl From<Update> for Action {
@@ -184,6 +221,9 @@ impl From<Update> for Action {
             // The core's reason names formats and model versions; the person only needs to
             // know that it is gone and what to do.
             Update::SavedBaselineRefused(_) => Action::SavedBaselineRefused,
+            Update::ExplainProgress { job, fraction } => Action::ExplainProgress { job, fraction },
+            Update::Explained { job, map, ms } => Action::Explained { job, map, ms },
+            Update::ExplainFailed { job, message } => Action::ExplainFailed { job, message },
         }
     }
 }
@@ -217,6 +257,7 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.phase = Phase::Analysing { name, step: Step::Reading, fraction: 0.0 };
             next.error = None;
             next.notice = None;
+            next.explain = Explain::default();
             // A new clip replaces the old result: never show one clip's result beside another's
             // error. It is kept aside in case this analysis is cancelled.
             if let Some(outcome) = next.outcome.take() {
@@ -283,6 +324,27 @@ pub fn reduce(state: &State, action: Action) -> State {
         Action::BaselineNotKept => next.voice.notice = Some(BASELINE_NOT_KEPT.into()),
         Action::ForgetVoice => next.voice = Voice::default(),
         Action::ClearTakes => next.takes = Takes::default(),
+        Action::ExplainStarted { job } => {
+            next.explain = Explain { on: true, job, running: Some(0.0), ..Explain::default() };
+        }
+        Action::ExplainShown(on) => next.explain.on = on,
+        Action::ExplainProgress { job, fraction } => {
+            if job == state.explain.job && state.explain.running.is_some() {
+                next.explain.running = Some(fraction);
+            }
+        }
+        Action::Explained { job, map, ms } => {
+            if job == state.explain.job {
+                next.explain.running = None;
+                next.explain.map = Some((map, ms));
+            }
+        }
+        Action::ExplainFailed { job, message } => {
+            if job == state.explain.job {
+                next.explain.running = None;
+                next.explain.error = Some(message);
+            }
+        }
     }
     next
 }

@@ -22,6 +22,7 @@ use crate::web;
 pub fn app() -> Html {
     let state = use_reducer(State::default);
     let jobs = use_mut_ref(|| 0u32);
+    let explain_jobs = use_mut_ref(|| 0u32);
     let recorder = use_mut_ref(|| None::<(Recorder, MicUse)>);
     let dragging = use_state(|| false);
     let compute = {
@@ -261,6 +262,26 @@ pub fn app() -> Html {
         })
     };
 
+    // The "Explain" toggle: the map is computed once per result, then shown or hidden.
+    let on_explain = {
+        let dispatcher = state.dispatcher();
+        let (jobs, compute) = (explain_jobs.clone(), compute.clone());
+        let (outcome, explain) = (state.outcome.clone(), state.explain.clone());
+        Callback::from(move |on: bool| {
+            let Some(outcome) = outcome.clone().filter(|_| on && explain.map.is_none() && explain.running.is_none())
+            else {
+                return dispatcher.dispatch(Action::ExplainShown(on));
+            };
+            let job = {
+                let mut j = jobs.borrow_mut();
+                *j += 1;
+                *j
+            };
+            dispatcher.dispatch(Action::ExplainStarted { job });
+            compute.send(Job::Explain { job, outcome });
+        })
+    };
+
     let calibrating = state.recording() && state.mic_use == MicUse::Calibrate;
     // Only a model with a fitted voice adjustment can use a baseline.
     let takes_baseline = matches!(&state.model, ModelState::Ready(info) if info.voice_baseline.is_some());
@@ -306,7 +327,7 @@ pub fn app() -> Html {
                 <ErrorBanner error={state.error.clone()} {on_dismiss} />
                 <CompareView takes={state.takes.clone()} on_clear={clear_takes(&state)} />
                 if let Some(outcome) = state.outcome.clone() {
-                    <ResultView {outcome} />
+                    <ResultView {outcome} explain={state.explain.clone()} {on_explain} />
                 }
             </main>
             <Footer model={state.model.clone()} />

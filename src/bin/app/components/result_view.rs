@@ -20,13 +20,17 @@ use super::timeline::Timeline;
 use super::valence_arousal::ValenceArousal;
 use crate::compute::Outcome;
 use crate::plots::heatmap::{self, Heatmap, Rows};
-use crate::plots::{Theme, waveform};
+use crate::plots::{Theme, saliency, waveform};
+use crate::state::Explain;
 use crate::web;
 use ser::dsp::FeatureParams;
 
 #[derive(Properties, PartialEq)]
 pub struct ResultProps {
     pub outcome: Rc<Outcome>,
+    pub explain: Explain,
+    /// The "Explain" toggle switched on (true) or off.
+    pub on_explain: Callback<bool>,
 }
 
 /// The plots, drawn one per task (see [`draw_all`]).
@@ -137,6 +141,26 @@ pub fn result_view(props: &ResultProps) -> Html {
         });
     }
 
+    // The explanation map, on its own canvas over the spectrogram's.
+    let overlay = use_node_ref();
+    let shown = props.explain.map.clone().filter(|_| props.explain.on);
+    {
+        let overlay = overlay.clone();
+        let map = shown.as_ref().map(|(map, _)| map.clone());
+        use_effect_with((map, *generation), move |(map, _)| {
+            if let (Some(map), Some(canvas)) = (map, overlay.cast::<HtmlCanvasElement>())
+                && let Err(e) = saliency::draw(&canvas, map)
+            {
+                web_sys::console::error_1(&e.into());
+            }
+        });
+    }
+    let explain = &props.explain;
+    let toggle = {
+        let (on_explain, on) = (props.on_explain.clone(), explain.on);
+        Callback::from(move |_: MouseEvent| on_explain.emit(!on))
+    };
+
     let o = &props.outcome;
     let report = &o.report;
     let kept: f64 = report.kept.iter().map(|[a, b]| b - a).sum();
@@ -162,8 +186,46 @@ pub fn result_view(props: &ResultProps) -> Html {
             <div class="features">
                 <figure class="card">
                     <figcaption>{ "Log-mel spectrogram: loudness (dB) of each of 64 frequency bands over time. This is what the model reads." }</figcaption>
-                    <canvas ref={mel} class="plot feature-canvas" role="img"
-                            aria-label="Log-mel spectrogram of the analysed audio, frequency in hertz against time"></canvas>
+                    <div class="stack">
+                        <canvas ref={mel} class="plot feature-canvas" role="img"
+                                aria-label="Log-mel spectrogram of the analysed audio, frequency in hertz against time"></canvas>
+                        if let Some((map, ms)) = &shown {
+                            <canvas ref={overlay} class="plot overlay" data-testid="saliency-overlay" role="img"
+                                    data-saliency={serde_json::to_string(&map.saliency).unwrap_or_default()}
+                                    data-ms={format!("{ms:.1}")}
+                                    aria-label="Explanation map over the spectrogram: brighter regions changed the answer most when hidden"></canvas>
+                        }
+                    </div>
+                    <button class="button" data-testid="explain-toggle" aria-pressed={explain.on.to_string()}
+                            disabled={explain.running.is_some()} onclick={toggle}>{ "Explain" }</button>
+                    if let Some(f) = explain.running {
+                        <span class="explaining" role="status">
+                            <progress max="1" value={f.to_string()}></progress>{ format!(" Explaining the answer: {:.0} %", 100.0 * f) }
+                        </span>
+                    }
+                    if let (true, Some(e)) = (explain.on, &explain.error) { <p class="error-inline" role="alert">{ e }</p> }
+                    if let Some((map, ms)) = &shown {
+                        <div class="explain-key">
+                            <p>{ "Brighter regions changed the answer most when hidden. " }
+                               { format!(
+                                   "Each patch ({:.2} s × {} bands) was hidden in turn and the model asked again.",
+                                   map.patch_frames as f64 * map.frame_s, map.patch_bands
+                               ) }</p>
+                            <p class="scale">
+                                <span>{ "no change" }</span><span class="ramp" aria-hidden="true"></span>
+                                <span>{ format!("answer {:.2} less likely", map.saliency.iter().flatten().fold(0f32, |m, &v| m.max(v))) }</span>
+                            </p>
+                            if let Some(p) = map.strongest() {
+                                <p data-testid="explain-most"><strong>{ format!(
+                                    "Most: {:.2}–{:.2} s, {:.0}–{:.0} Hz",
+                                    p.time_s[0], p.time_s[1], p.band_hz[0], p.band_hz[1]
+                                ) }</strong>{ format!(
+                                    " (hiding it lowers “{}” by {:.2}; time without the silence). Explained in {:.2} s.",
+                                    map.prediction.emotion(), p.saliency, ms / 1000.0
+                                ) }</p>
+                            }
+                        </div>
+                    }
                 </figure>
                 <figure class="card">
                     <figcaption>{ "MFCC: 40 numbers per frame that summarise the spectrogram's shape; half of the model's networks work on these. Coefficient 0 (overall loudness) is clipped to the colour scale of the others." }</figcaption>

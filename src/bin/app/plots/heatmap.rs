@@ -56,6 +56,20 @@ pub fn log_mel(features: &Features, sample_rate: u32) -> Heatmap<'_> {
     }
 }
 
+/// The plot area (x0, y0, x1, y1 in canvas pixels) that [`draw_scaled`] gives a canvas of
+/// this size: the same margins and label areas, so a layer on top lines up with the cells.
+pub fn plot_rect(width: u32, height: u32, s: f64) -> (f64, f64, f64, f64) {
+    let main = width.saturating_sub((BAR_W * s) as u32) as f64;
+    ((LEFT_W * s).trunc(), (TOP_M * s).trunc(), main - (RIGHT_M * s).trunc(), height as f64 - (BOTTOM_H * s).trunc())
+}
+
+/// Margins and label areas of the plot, CSS pixels.
+const BAR_W: f64 = 84.0;
+const LEFT_W: f64 = 64.0;
+const TOP_M: f64 = 8.0;
+const RIGHT_M: f64 = 6.0;
+const BOTTOM_H: f64 = 40.0;
+
 /// Draws on a canvas sized to its box on the page.
 pub fn draw(canvas: &HtmlCanvasElement, map: &Heatmap, theme: &Theme) -> Result<(), String> {
     let s = fit_canvas(canvas);
@@ -68,9 +82,9 @@ pub fn draw_scaled(canvas: &HtmlCanvasElement, map: &Heatmap, theme: &Theme, s: 
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("This browser cannot draw on a canvas.")?;
     let root = backend.into_drawing_area();
     root.fill(&theme.bg).map_err(draw_err)?;
-    let bar_width = (84.0 * s) as u32;
+    let bar_width = (BAR_W * s) as u32;
     let (main, bar) = root.split_horizontally(canvas.width().saturating_sub(bar_width));
-    let (top, bottom) = (8.0 * s, 40.0 * s);
+    let (top, bottom) = (TOP_M * s, BOTTOM_H * s);
 
     let duration = (map.n_frames as f64 * map.seconds_per_frame).max(1e-3);
     let (y_range, ticks) = match map.rows {
@@ -95,9 +109,9 @@ pub fn draw_scaled(canvas: &HtmlCanvasElement, map: &Heatmap, theme: &Theme, s: 
 
     let mut chart = ChartBuilder::on(&main)
         .margin_top(top)
-        .margin_right(6.0 * s)
+        .margin_right(RIGHT_M * s)
         .x_label_area_size(bottom)
-        .y_label_area_size(64.0 * s)
+        .y_label_area_size(LEFT_W * s)
         .build_cartesian_2d(0f64..duration, y_range)
         .map_err(draw_err)?;
     let (xs, ys) = chart.plotting_area().get_pixel_range();
