@@ -6,18 +6,23 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-#[test]
-fn eval_reproduces_the_fold_figure() {
+use serde_json::Value;
+
+/// `ser eval --json [extra…]` with fold 1's model on fold 1's held-out actors, and that
+/// model's sidecar; `None` (the test skips, saying so) without ../shared/data.
+fn eval_fold1(extra: &[&str]) -> Option<(Value, Value)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let data = root.join("../shared/data");
     if !data.join("manifest.csv").exists() {
         eprintln!("SKIPPED: ../shared/data is absent, so the fold cannot be re-evaluated");
-        return;
+        return None;
     }
-    let card: serde_json::Value =
+    let card: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("models/cv/fold1.json")).unwrap()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ser"))
-        .args(["eval", "--json", "--manifest"])
+        .args(["eval", "--json"])
+        .args(extra)
+        .arg("--manifest")
         .arg(root.join("models/cv/fold1_test.csv"))
         .arg("--root")
         .arg(&data)
@@ -26,7 +31,12 @@ fn eval_reproduces_the_fold_figure() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    Some((card, serde_json::from_slice(&out.stdout).unwrap()))
+}
+
+#[test]
+fn eval_reproduces_the_fold_figure() {
+    let Some((card, got)) = eval_fold1(&[]) else { return };
     assert_eq!(got["skipped"], 0, "every test clip must be analysed");
     let test_speakers = card["test_speakers"].as_array().unwrap();
     assert_eq!(test_speakers.len(), 4);
@@ -45,26 +55,8 @@ fn eval_reproduces_the_fold_figure() {
 /// one clip, so the Rust baseline path computes what was measured.
 #[test]
 fn eval_with_baselines_reproduces_the_trainers_figures() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("../shared/data");
-    if !data.join("manifest.csv").exists() {
-        eprintln!("SKIPPED: ../shared/data is absent, so the fold cannot be re-evaluated");
-        return;
-    }
-    let card: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("models/cv/fold1.json")).unwrap()).unwrap();
+    let Some((card, got)) = eval_fold1(&["--baseline-from", "neutral"]) else { return };
     let reference = &card["voice_baseline_eval"];
-    let out = Command::new(env!("CARGO_BIN_EXE_ser"))
-        .args(["eval", "--json", "--baseline-from", "neutral", "--manifest"])
-        .arg(root.join("models/cv/fold1_test.csv"))
-        .arg("--root")
-        .arg(&data)
-        .arg("--model")
-        .arg(root.join("models/cv/fold1.onnx"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let baseline = &got["baseline"];
     assert_eq!(baseline["speakers"], 4);
     // 240 clips less 2 baseline clips for each of 4 actors, the same clips in both.

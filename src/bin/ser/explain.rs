@@ -9,10 +9,10 @@ use clap::Args;
 use plotters::prelude::{BitMapBackend, DrawingBackend};
 use serde_json::Value;
 
-use crate::cli::{BatchArgs, SilenceArgs, expand_or_exit, for_each_input};
+use crate::cli::{BatchArgs, expand_or_exit, for_each_input};
 use crate::inputs::{FileError, Input, analyse, in_file};
 use crate::output::{Destination, Format};
-use crate::predict::{ModelArgs, VoiceArgs, model_and_options};
+use crate::predict::{JudgeArgs, model_and_options};
 use ser::dsp::{Features, PitchParams, prosody};
 use ser::model::{EmotionModel, Explanation, Report, WHOLE_CLIP_MAX_S, explain};
 use ser::pipeline::PipelineOptions;
@@ -28,15 +28,11 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub batch: BatchArgs,
     #[command(flatten)]
-    pub model: ModelArgs,
-    #[command(flatten)]
-    pub voice: VoiceArgs,
-    #[command(flatten)]
-    pub silence: SilenceArgs,
+    pub judge: JudgeArgs,
 }
 
 pub fn run(args: ExplainArgs) -> ExitCode {
-    let (model, options) = match model_and_options(&args.model, &args.voice, &args.silence) {
+    let (model, options) = match model_and_options(&args.judge) {
         Ok(v) => v,
         Err(code) => return code,
     };

@@ -92,6 +92,18 @@ fn is_summary(path: &Path) -> bool {
     head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
+/// The model, the voice it judges against and how silence is handled: what every subcommand
+/// that judges recordings takes.
+#[derive(Args)]
+pub struct JudgeArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub voice: VoiceArgs,
+    #[command(flatten)]
+    pub silence: SilenceArgs,
+}
+
 #[derive(Args)]
 pub struct PredictArgs {
     /// Audio files, folders (searched recursively, in name order) or - for standard input.
@@ -110,11 +122,7 @@ pub struct PredictArgs {
     #[command(flatten)]
     pub batch: BatchArgs,
     #[command(flatten)]
-    pub model: ModelArgs,
-    #[command(flatten)]
-    pub voice: VoiceArgs,
-    #[command(flatten)]
-    pub silence: SilenceArgs,
+    pub judge: JudgeArgs,
 }
 
 #[derive(Args)]
@@ -207,11 +215,8 @@ fn destination(args: &PredictArgs, inputs: &[Input]) -> Result<Destination, Stri
 
 /// The model and the pipeline options an analysing subcommand starts from: a model that does
 /// not load is exit 1, bad options exit 2, each with its sentence on stderr.
-pub fn model_and_options(
-    model: &ModelArgs,
-    voice: &VoiceArgs,
-    silence: &SilenceArgs,
-) -> Result<(EmotionModel, PipelineOptions), ExitCode> {
+pub fn model_and_options(judge: &JudgeArgs) -> Result<(EmotionModel, PipelineOptions), ExitCode> {
+    let JudgeArgs { model, voice, silence } = judge;
     let model = model.load().map_err(|e| {
         eprintln!("{e}");
         ExitCode::FAILURE
@@ -228,7 +233,7 @@ pub fn model_and_options(
 }
 
 pub fn run_predict(args: PredictArgs) -> ExitCode {
-    let (model, options) = match model_and_options(&args.model, &args.voice, &args.silence) {
+    let (model, options) = match model_and_options(&args.judge) {
         Ok(v) => v,
         Err(code) => return code,
     };
