@@ -145,6 +145,8 @@ test('screenshots of the result view at 1280 px and 360 px, light and dark', T, 
 test('clicking the waveplot seeks; playing moves the cursor', T, async () => {
   await page.getByRole('button', { name: /sample clip: Angry/ }).click();
   await prediction().waitFor();
+  // The player's audio is made after the result is drawn (it is not on the way to the answer).
+  await page.locator('audio.player').waitFor({ state: 'attached' });
   const cursor = page.locator('.wave-plot .cursor');
   assert.match(await cursor.getAttribute('class'), /idle/);
   const box = await page.locator('.wave-canvas').boundingBox();

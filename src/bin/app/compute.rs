@@ -18,7 +18,7 @@ use ser::{
 };
 use wasm_bindgen_futures::spawn_local;
 
-use crate::audio_in::{browser_decode, wav};
+use crate::audio_in::browser_decode;
 use crate::web::{self, yield_now};
 
 /// What the page asks of the compute side.
@@ -168,22 +168,12 @@ pub struct Outcome {
     /// The model that gave it (relative to the voice baseline in use then, if any): the one
     /// its explanation runs.
     pub model: Rc<EmotionModel>,
-    /// A 16 kHz WAV of the analysed signal for the player, so the cursor matches the plots.
-    pub audio_url: Option<String>,
 }
 
 /// Identity: two outcomes are equal only if they are the same one.
 impl PartialEq for Outcome {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self, other)
-    }
-}
-
-impl Drop for Outcome {
-    fn drop(&mut self) {
-        if let Some(url) = &self.audio_url {
-            web::revoke_url(url);
-        }
     }
 }
 
@@ -498,18 +488,7 @@ async fn analyse(
     pace.pause().await?;
     let report = reporting.finish()?;
 
-    pace.pause().await?;
-    web::mark_step("Encoding playback audio");
-    let mut wav = wav::header_pcm16(analysis.signal.len(), analysis.sample_rate);
-    for block in analysis.signal.chunks(1 << 16) {
-        wav::append_pcm16(block, &mut wav);
-        if pace.due() {
-            pace.pause().await?;
-        }
-    }
-    let audio_url = web::blob_url(&wav, "audio/wav").ok();
-    drop(wav);
-    let outcome = Outcome { name, analysis, report, model, audio_url };
+    let outcome = Outcome { name, analysis, report, model };
     // Drawing the result is a task of its own.
     pace.pause().await?;
     Ok(outcome)

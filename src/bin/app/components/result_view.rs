@@ -18,6 +18,7 @@ use super::probabilities::{PredictionCard, ProbabilityBars};
 use super::quality::QualityPanel;
 use super::timeline::Timeline;
 use super::valence_arousal::ValenceArousal;
+use crate::audio_in::wav;
 use crate::compute::Outcome;
 use crate::plots::heatmap::{self, Heatmap, Rows};
 use crate::plots::{Theme, saliency, waveform};
@@ -44,6 +45,7 @@ enum Plot {
 /// Draws every plot, yielding to the browser between them (a long clip takes a while per plot);
 /// stops if `stale` turns true. Errors become one sentence under the plots.
 async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 3], stale: Rc<Cell<bool>>) -> Result<(), String> {
+    web::mark_step("Drawing the result");
     let theme = Theme::current();
     for (i, plot) in [Plot::Wave, Plot::Mel, Plot::Mfcc].into_iter().enumerate() {
         if i > 0 {
@@ -57,6 +59,36 @@ async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 3], stale: Rc<Cell<bool>>)
         }
     }
     Ok(())
+}
+
+/// The player's audio: a 16 kHz WAV of the analysed signal, so the cursor matches the plots.
+/// Made after the result is drawn, so it is not on the way to the answer.
+struct PlaybackAudio {
+    outcome: Rc<Outcome>,
+    url: String,
+}
+
+impl Drop for PlaybackAudio {
+    fn drop(&mut self) {
+        web::revoke_url(&self.url);
+    }
+}
+
+/// Samples encoded between two yields: about 4 s of audio, a few ms of work.
+const ENCODE_BLOCK: usize = 1 << 16;
+
+async fn encode_playback(outcome: Rc<Outcome>, stale: Rc<Cell<bool>>) -> Option<PlaybackAudio> {
+    let a = &outcome.analysis;
+    let mut wav = wav::header_pcm16(a.signal.len(), a.sample_rate);
+    for block in a.signal.chunks(ENCODE_BLOCK) {
+        web::yield_now().await;
+        if stale.get() {
+            return None;
+        }
+        wav::append_pcm16(block, &mut wav);
+    }
+    let url = web::blob_url(&wav, "audio/wav").ok()?;
+    Some(PlaybackAudio { outcome, url })
 }
 
 fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) -> Result<(), String> {
@@ -95,6 +127,7 @@ pub fn result_view(props: &ResultProps) -> Html {
     let (wave, mel, mfcc) = (use_node_ref(), use_node_ref(), use_node_ref());
     let generation = use_state(|| 0u32);
     let draw_error = use_state(|| None::<String>);
+    let audio = use_state(|| None::<Rc<PlaybackAudio>>);
 
     // Redraw when the window is resized (debounced) or the colour scheme changes.
     {
@@ -122,12 +155,13 @@ pub fn result_view(props: &ResultProps) -> Html {
         });
     }
     {
-        let (wave, mel, mfcc, draw_error) = (wave.clone(), mel.clone(), mfcc.clone(), draw_error.clone());
+        let (wave, mel, mfcc, draw_error, audio) =
+            (wave.clone(), mel.clone(), mfcc.clone(), draw_error.clone(), audio.clone());
         use_effect_with((props.outcome.clone(), *generation), move |(outcome, _)| {
             let stale = Rc::new(Cell::new(false));
             let (outcome, flag) = (outcome.clone(), stale.clone());
             spawn_local(async move {
-                let result = draw_all(outcome, [wave, mel, mfcc], flag.clone()).await;
+                let result = draw_all(outcome.clone(), [wave, mel, mfcc], flag.clone()).await;
                 if flag.get() {
                     return;
                 }
@@ -136,6 +170,13 @@ pub fn result_view(props: &ResultProps) -> Html {
                 }
                 draw_error.set(result.err());
                 web::measure_result_drawn();
+                // A redraw (resize, colour scheme) keeps the player it has.
+                if audio.as_ref().is_some_and(|a| Rc::ptr_eq(&a.outcome, &outcome)) {
+                    return;
+                }
+                if let Some(made) = encode_playback(outcome, flag.clone()).await {
+                    audio.set(Some(Rc::new(made)));
+                }
             });
             move || stale.set(true)
         });
@@ -176,7 +217,7 @@ pub fn result_view(props: &ResultProps) -> Html {
                 <QualityPanel quality={quality.clone()} />
             }
             <div class="card">
-                <Playback canvas={wave.clone()} audio_url={o.audio_url.clone()} duration_s={report.duration_s}>
+                <Playback canvas={wave.clone()} audio_url={audio.as_ref().filter(|a| Rc::ptr_eq(&a.outcome, o)).map(|a| a.url.clone())} duration_s={report.duration_s}>
                     if !report.timeline.is_empty() {
                         <Timeline segments={report.timeline.clone()} duration_s={report.duration_s} />
                     }
