@@ -119,8 +119,9 @@ def make_batches(lengths, n_draws, batch_size, rng, weights, window):
     return [batches[i] for i in order]
 
 
-def build_batch(export, idx, window, rng, mean, std):
-    """Random crops of at most `window` frames, normalised, zero-padded: ([B, F, L], lengths)."""
+def build_batch(export, idx, window, rng, mean, std, warp=None):
+    """Random crops of at most `window` frames, normalised, zero-padded: ([B, F, L], lengths).
+    `warp` (a FreqWarp) stretches each crop's frequency axis by its own random factor."""
     lens = np.minimum(export.lengths[idx], window)
     L = int(lens.max())
     x = np.zeros((len(idx), export.n_features, L), np.float32)
@@ -129,8 +130,32 @@ def build_batch(export, idx, window, rng, mean, std):
         n = lens[j]
         start = rng.integers(0, T - n + 1)
         crop = export.frames(i)[start:start + n]
+        if warp is not None:
+            crop = warp(crop, rng)
         x[j, :, :n] = ((crop - mean) / std).T
     return x, lens
+
+
+class FreqWarp:
+    """Vocal-tract-length perturbation on log-mel frames: the spectrum is stretched along
+    frequency by a factor drawn uniformly from [1 - amount, 1 + amount] per crop (a longer or
+    shorter vocal tract moves formants, and with them the harmonics, by a common factor). Band
+    k of the warped frame takes the value the clip had at centre_k / factor, interpolated
+    linearly between mel-band centres (librosa's Slaney mel scale, as the core's filterbank)."""
+
+    def __init__(self, amount, n_mels, fmax):
+        import librosa
+
+        self.amount = amount
+        self.centres = librosa.mel_frequencies(n_mels + 2, fmin=0.0, fmax=fmax)[1:-1]
+        self.positions = np.arange(n_mels, dtype=np.float64)
+
+    def __call__(self, crop, rng):
+        factor = rng.uniform(1.0 - self.amount, 1.0 + self.amount)
+        pos = np.interp(self.centres / factor, self.centres, self.positions)
+        lo = np.minimum(pos.astype(np.int64), len(pos) - 2)
+        w = (pos - lo).astype(np.float32)
+        return crop[:, lo] * (1.0 - w) + crop[:, lo + 1] * w
 
 
 def spec_augment(x, lens, rng, n_freq=2, max_f_frac=0.15, n_time=2, max_t_frac=0.1):

@@ -30,6 +30,7 @@ from data import (  # noqa: E402
     LABELS,
     N_FOLDS,
     Export,
+    FreqWarp,
     build_batch,
     fold_test_actors,
     fold_val_actors,
@@ -125,6 +126,11 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
         ema = make_model(args, variant, export.n_features)
         ema.load_state_dict(model.state_dict())
         ema.eval()
+    # Frequency warping needs the mel axis, so it applies to log-mel members only.
+    warp = None
+    if args.vtlp > 0 and export.params["feature"] == "logmel":
+        fp = export.params["feature_params"]
+        warp = FreqWarp(args.vtlp, fp["n_mels"], fp["fmax"])
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
         f"{draws} draws/epoch, {args.epochs} epochs", logfh)
     for epoch in range(1, args.epochs + 1):
@@ -132,7 +138,7 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
         batches = make_batches(lengths, draws, args.batch, rng, weights, args.window)
         total, correct, loss_sum = 0, 0, 0.0
         for b in batches:
-            x, lens = build_batch(export, tr[b], args.window, rng, mean, std)
+            x, lens = build_batch(export, tr[b], args.window, rng, mean, std, warp)
             if args.specaug:
                 x = spec_augment(x, lens, rng)
             y = torch.from_numpy(labels[b])
@@ -489,6 +495,9 @@ def parse_args():
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--window", type=int, default=300, help="training crop length in frames (10 ms)")
     ap.add_argument("--no-specaug", dest="specaug", action="store_false")
+    ap.add_argument("--vtlp", type=float, default=0.0,
+                    help="vocal-tract-length perturbation of log-mel members: stretch each crop's "
+                         "frequency axis by a factor drawn from [1 - VTLP, 1 + VTLP] (0: off)")
     ap.add_argument("--corpus-share", default="ravdess=0.5,tess=0.25,savee=0.25",
                     help="share of the training draws per corpus (classes are then balanced overall)")
     ap.add_argument("--widths", default="64,128,128,192", help="channels of the 4 conv layers")
