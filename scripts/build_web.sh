@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the web page into dist/: `trunk build --release` (release wasm, size-optimised,
-# +simd128, wasm-opt -Oz from npm's binaryen, relative URLs, then Trunk.toml's post_build hook
-# scripts/web_postbuild.mjs), after checking what Trunk does not: that the local tools are there
-# and that wasm-bindgen matches Cargo.lock. With those in place and the crates fetched, plain
-# `trunk build --release` gives the same dist/.
+# +simd128, wasm-opt -Oz from npm's binaryen, twice: index.html's data-wasm-opt-params, relative
+# URLs, then Trunk.toml's post_build hook scripts/web_postbuild.mjs), after checking what Trunk
+# does not: that the local tools are there and that wasm-bindgen matches Cargo.lock. With those
+# in place and the crates fetched, plain `trunk build --release` gives the same dist/.
 # Uses only local tools: Trunk.toml sets offline = true and pins wasm-bindgen / wasm-opt.
 #   scripts/build_web.sh [TRUNK_ARGS...]  always build
 #   scripts/build_web.sh --if-needed      only when dist/ is missing or older than its sources

@@ -20,5 +20,5 @@ pub use pitch::{InvalidPitchParams, PitchParams, Prosody, ProsodySummary, Yin, Y
 pub use stft::PowerStft;
 pub use trim::{
     Interval, SilenceParams, concat_intervals, frame_power, kept_intervals, kept_intervals_from_power, mean_square,
-    split, trim,
+    original_sample, split, trim,
 };

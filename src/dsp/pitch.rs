@@ -420,6 +420,16 @@ impl Prosody {
         (t * self.params.hop_length) as f64 / self.params.sample_rate as f64
     }
 
+    /// Where the centre of frame `t` lies in the original recording, in seconds, when the
+    /// signal was the `kept` intervals of that recording joined end to end (as
+    /// `Analysis::kept_signal`), and the index of the kept interval it falls in: a plot over
+    /// the whole recording draws the frame there, and breaks its line where the interval
+    /// changes (silence was cut between them).
+    pub fn recording_time_s(&self, t: usize, kept: &[super::Interval]) -> (f64, usize) {
+        let (sample, interval) = super::original_sample(kept, t * self.params.hop_length);
+        (sample as f64 / self.params.sample_rate as f64, interval)
+    }
+
     /// F0 of the voiced frames, `None` elsewhere (what a plot draws).
     pub fn voiced_f0(&self) -> Vec<Option<f32>> {
         self.f0_hz.iter().zip(&self.voiced).map(|(&f, &v)| v.then_some(f)).collect()
@@ -474,6 +484,34 @@ mod tests {
         for n in [0, 1, 159, 160, 161, 1023, 1024, 16_000, 16_001] {
             let signal = vec![0.1f32; n];
             assert_eq!(yin(&signal, &params).unwrap().len(), features.n_frames(n), "{n} samples");
+        }
+    }
+
+    #[test]
+    fn frames_of_the_kept_audio_map_back_to_the_recording() {
+        use crate::dsp::Interval;
+        // Kept: 0.1-0.5 s and 1.0-1.3 s of a 16 kHz recording, joined: 0.7 s, 71 frames.
+        let kept = [Interval { start: 1_600, end: 8_000 }, Interval { start: 16_000, end: 20_800 }];
+        let joined = crate::dsp::concat_intervals(&vec![0.1f32; 24_000], &kept);
+        let track = prosody(&joined, &PitchParams::default()).unwrap();
+        assert_eq!(track.n_frames(), 71);
+        let at = |t| track.recording_time_s(t, &kept);
+        // Frame 0 is centred on the first kept sample; frame 39 on the 6240th, still in the
+        // first interval; frame 40 on the 6400th, the second interval's first sample.
+        assert_eq!(at(0), (0.1, 0));
+        assert_eq!(at(39), ((1_600.0 + 6_240.0) / 16_000.0, 0));
+        assert_eq!(at(40), (1.0, 1));
+        assert_eq!(at(41), (1.01, 1));
+        // The last frame is centred on the joined signal's end: the recording's 1.3 s.
+        assert_eq!(at(70), (1.3, 1));
+        // Without kept intervals (nothing trimmed away recorded), times are the joined ones.
+        assert_eq!(track.recording_time_s(10, &[]), (0.1, 0));
+        // Times never go back, and every frame but the last lies inside its interval.
+        for t in 1..71 {
+            let ((a, _), (b, i)) = (at(t - 1), at(t));
+            assert!(b > a, "frame {t}");
+            let s = (b * 16_000.0).round() as usize;
+            assert!(t == 70 || (kept[i].start..kept[i].end).contains(&s), "frame {t} at {s}");
         }
     }
 

@@ -25,6 +25,19 @@ impl Interval {
     }
 }
 
+/// Where sample `offset` of the `kept` intervals joined end to end (what the features and the
+/// pitch are computed on) lies in the original recording, and in which interval (its index).
+/// An offset past the joined length maps to the end of the last interval.
+pub fn original_sample(kept: &[Interval], mut offset: usize) -> (usize, usize) {
+    for (i, interval) in kept.iter().enumerate() {
+        if offset < interval.len() {
+            return (interval.start + offset, i);
+        }
+        offset -= interval.len();
+    }
+    kept.last().map_or((offset, 0), |i| (i.end, kept.len() - 1))
+}
+
 /// How silence is found. Field names follow librosa.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SilenceParams {

@@ -184,18 +184,34 @@ impl Explanation {
         for (label, p) in self.prediction.iter() {
             probabilities.insert(label.to_string(), json!(round6(p as f64)));
         }
-        json!({
-            "file": file,
-            "emotion": self.prediction.emotion(),
-            "probabilities": probabilities,
-            "frames": self.frames,
-            "bands": self.bands,
-            "patch": {"frames": self.patch_frames, "bands": self.patch_bands},
-            "saliency": self.saliency.iter().map(|row| row.iter().map(|&s| round6(s as f64)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            "time_s": self.time_s.iter().map(|&t| round6(t)).collect::<Vec<_>>(),
-            "band_hz": self.band_hz.iter().map(|&f| round6(f)).collect::<Vec<_>>(),
-            "floor_db": round6(self.floor_db as f64),
-        })
+        let mut out = Map::new();
+        out.insert("file".into(), json!(file));
+        out.insert("emotion".into(), json!(self.prediction.emotion()));
+        out.insert("probabilities".into(), Value::Object(probabilities));
+        out.extend(self.map_json());
+        Value::Object(out)
+    }
+
+    /// The map's own fields of [`Self::to_json`] (`frames`, `bands`, `patch`, `saliency`,
+    /// `time_s`, `band_hz`, `floor_db`): what the page's JSON export adds to its report once
+    /// the person has run Explain, so the two have one shape.
+    pub fn map_json(&self) -> Map<String, Value> {
+        // Values built directly, not through `json!`'s serializer: the page carries this code.
+        let round = |v: &[f64]| Value::from(v.iter().map(|&x| round6(x)).collect::<Vec<_>>());
+        let saliency: Vec<Vec<f64>> =
+            self.saliency.iter().map(|row| row.iter().map(|&s| round6(s as f64)).collect()).collect();
+        let mut patch = Map::new();
+        patch.insert("frames".into(), Value::from(self.patch_frames));
+        patch.insert("bands".into(), Value::from(self.patch_bands));
+        let mut map = Map::new();
+        map.insert("frames".into(), Value::from(self.frames));
+        map.insert("bands".into(), Value::from(self.bands));
+        map.insert("patch".into(), Value::Object(patch));
+        map.insert("saliency".into(), Value::from(saliency));
+        map.insert("time_s".into(), round(&self.time_s));
+        map.insert("band_hz".into(), round(&self.band_hz));
+        map.insert("floor_db".into(), Value::from(round6(self.floor_db as f64)));
+        map
     }
 }
 

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{EmotionModel, Prediction};
-use crate::dsp::{CentredFrames, Interval, PitchParams, Prosody, ProsodySummary, Yin, YinFrame};
+use crate::dsp::{CentredFrames, Interval, PitchParams, Prosody, ProsodySummary, Yin, YinFrame, original_sample};
 use crate::error::Result;
 use crate::pipeline::{Analysis, Quality};
 use crate::stepwise::Stepwise;
@@ -32,6 +32,10 @@ pub struct Report {
     /// hop). `None` where the whole signal was never held: recordings streamed from disk
     /// (`pipeline::analyse_long`), whose passes keep only model rows in memory.
     pub prosody: Option<ProsodySummary>,
+    /// The pitch and loudness tracks that summary was made from, one value per frame of the
+    /// kept audio (what the page draws; `Prosody::recording_time_s` places a frame in the
+    /// recording). Not part of [`Self::to_json`]: `ser explain` prints them.
+    pub prosody_track: Option<Prosody>,
     /// Every prediction is relative to a personal baseline ([`EmotionModel::with_baseline`]).
     pub voice_baseline: bool,
     /// The input-quality report ([`Analysis::quality`]); from a recording streamed from disk,
@@ -56,8 +60,8 @@ impl Segment {
         let last = ((start + window) * hop_samples).min(joined_len).saturating_sub(1);
         let sr = sample_rate as f64;
         Segment {
-            start_s: original_sample(kept, first) as f64 / sr,
-            end_s: (original_sample(kept, last) + 1) as f64 / sr,
+            start_s: original_sample(kept, first).0 as f64 / sr,
+            end_s: (original_sample(kept, last).0 + 1) as f64 / sr,
             prediction,
         }
     }
@@ -76,17 +80,6 @@ pub(crate) fn mean_prediction(timeline: &[Segment]) -> Prediction {
         }
     }
     Prediction { labels: first.labels.clone(), probabilities, unsure_below: first.unsure_below }
-}
-
-/// Maps a sample offset in the joined kept audio back to the original recording.
-fn original_sample(kept: &[Interval], mut offset: usize) -> usize {
-    for interval in kept {
-        if offset < interval.len() {
-            return interval.start + offset;
-        }
-        offset -= interval.len();
-    }
-    kept.last().map_or(offset, |i| i.end)
 }
 
 /// Window start frames: every `hop` frames, plus one flush with the end.
@@ -160,9 +153,9 @@ impl PitchTrack {
         if self.total == 0 { 1.0 } else { self.pushed as f64 / self.total as f64 }
     }
 
-    fn summary(&self) -> Option<ProsodySummary> {
+    fn track(&self) -> Option<Prosody> {
         let yin = self.yin.as_ref()?;
-        Some(Prosody::from_frames(&self.frames, yin.params()).summary())
+        Some(Prosody::from_frames(&self.frames, yin.params()))
     }
 }
 
@@ -208,7 +201,8 @@ impl Stepwise for Reporting<'_> {
         while !self.step(usize::MAX)? {}
         let whole = Report::whole(self.model, self.analysis, &self.timeline)?;
         let mut report = Report::from_parts(self.model, whole, self.analysis, self.timeline);
-        report.prosody = self.pitch.summary();
+        report.prosody_track = self.pitch.track();
+        report.prosody = report.prosody_track.as_ref().map(Prosody::summary);
         report.quality = Some(self.analysis.quality());
         Ok(report)
     }
@@ -262,6 +256,7 @@ impl Report {
             timeline,
             whole_from_windows,
             prosody: None,
+            prosody_track: None,
             voice_baseline: model.has_baseline(),
             quality: None,
         }

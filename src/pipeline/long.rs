@@ -185,6 +185,7 @@ pub fn analyse_long(
         timeline: windows.timeline,
         // The passes hold model rows, never the signal; see `Report::prosody`.
         prosody: None,
+        prosody_track: None,
         voice_baseline: model.has_baseline(),
         // Noise and bandwidth need the frames of the whole signal; the levels, clipping,
         // speech kept and truncation are as in memory.

@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { ARTIFACTS, FIXTURE, SER_BIN, TOL, launch, openApp, startServer } from './helpers.mjs';
+import {
+  ARTIFACTS, FIXTURE, SER_BIN, TOL, exportReport, launch, openApp, startServer,
+} from './helpers.mjs';
 
 const T = { timeout: 180_000 };
 let srv; let browser; let context; let page; let problems;
@@ -15,7 +17,7 @@ let srv; let browser; let context; let page; let problems;
 before(async () => {
   srv = await startServer();
   browser = await launch();
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   page = await context.newPage();
   problems = await openApp(page, srv.url);
 });
@@ -49,8 +51,8 @@ test('Explain draws the occlusion map of ser explain over the spectrogram', T, a
     + `${jobMs.toFixed(0)} ms in the job (performance.now around it), ${clickToMap.toFixed(0)} ms from click to overlay`);
   assert.equal(await toggle().getAttribute('aria-pressed'), 'true');
 
-  // Same shape, every value within TOL of the CLI's.
-  const got = JSON.parse(await overlay().getAttribute('data-saliency'));
+  // Same shape, every value within TOL of the CLI's (the JSON export carries the map shown).
+  const got = (await exportReport(page)).saliency;
   assert.equal(got.length, expected.saliency.length, 'time patches');
   got.forEach((row, t) => {
     assert.equal(row.length, expected.saliency[t].length, `band groups of time patch ${t}`);

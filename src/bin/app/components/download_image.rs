@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::compute::Outcome;
 use crate::plots::heatmap;
-use crate::plots::{Theme, context_2d, emotion_color};
+use crate::plots::{Theme, context_2d, css, emotion_color};
 use crate::web;
 
 /// The image's size in pixels: 16:9, sharp on a 1080p projector.
@@ -46,10 +46,6 @@ pub fn download_image(props: &DownloadImageProps) -> Html {
 
 fn file_name(name: &str) -> String {
     format!("{}.emotion.png", name.rsplit_once('.').map_or(name, |(s, _)| s))
-}
-
-fn css(c: plotters::style::RGBColor) -> String {
-    format!("rgb({},{},{})", c.0, c.1, c.2)
 }
 
 fn new_canvas(width: u32, height: u32) -> Result<HtmlCanvasElement, String> {

@@ -6,10 +6,13 @@ use yew::prelude::*;
 
 use crate::compute::Outcome;
 use crate::web;
+use ser::model::Explanation;
 
 #[derive(Properties, PartialEq)]
 pub struct ExportProps {
     pub outcome: Rc<Outcome>,
+    /// The occlusion map, once the person has run Explain.
+    pub explanation: Option<Rc<Explanation>>,
 }
 
 fn stem(name: &str) -> &str {
@@ -20,13 +23,18 @@ fn stem(name: &str) -> &str {
 pub fn export(props: &ExportProps) -> Html {
     let error = use_state(|| None::<String>);
     let save = |kind: &'static str| {
-        let outcome = props.outcome.clone();
+        let (outcome, explanation) = (props.outcome.clone(), props.explanation.clone());
         let error = error.clone();
         Callback::from(move |_: MouseEvent| {
             let o = &outcome;
             let result = match kind {
                 "json" => {
-                    let text = serde_json::to_string_pretty(&o.report.to_json(&o.name)).unwrap_or_default();
+                    let mut json = o.report.to_json(&o.name);
+                    // With the map, the fields `ser explain` adds to the prediction.
+                    if let (Some(map), Some(out)) = (&explanation, json.as_object_mut()) {
+                        out.extend(map.map_json());
+                    }
+                    let text = serde_json::to_string_pretty(&json).unwrap_or_default();
                     web::download(&format!("{}.emotion.json", stem(&o.name)), "application/json", &text)
                 }
                 _ => web::download(&format!("{}.emotion.csv", stem(&o.name)), "text/csv", &o.report.to_csv(&o.name)),
@@ -39,7 +47,7 @@ pub fn export(props: &ExportProps) -> Html {
             <h3>{ "Save the result" }</h3>
             <button type="button" class="button" data-testid="export-json" onclick={save("json")}>{ "Download JSON" }</button>
             <button type="button" class="button" data-testid="export-csv" onclick={save("csv")}>{ "Download CSV" }</button>
-            <p class="hint">{ "File name, prediction, probabilities, kept intervals, timeline and whether it was compared with your voice. Saved on this device only." }</p>
+            <p class="hint">{ "File name, prediction, probabilities, kept intervals, timeline, pitch and loudness, whether it was compared with your voice and, once explained, the map. Saved on this device only." }</p>
             if let Some(e) = &*error { <p class="error-inline" role="alert">{ e }</p> }
         </div>
     }

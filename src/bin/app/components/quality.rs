@@ -4,6 +4,8 @@
 use ser::Quality;
 use yew::prelude::*;
 
+use crate::plots::decibels;
+
 #[derive(Properties, PartialEq)]
 pub struct QualityProps {
     pub quality: Quality,
@@ -12,11 +14,6 @@ pub struct QualityProps {
 /// A figure, or a dash where it was not measured.
 fn or_dash(value: Option<f64>, show: impl Fn(f64) -> String) -> String {
     value.map_or_else(|| "\u{2014}".to_string(), show)
-}
-
-/// Decibels with a true minus sign.
-fn decibels(db: f64, unit: &str) -> String {
-    format!("{:.1} {unit}", db).replace('-', "\u{2212}")
 }
 
 #[function_component(QualityPanel)]

@@ -21,10 +21,10 @@ use super::valence_arousal::ValenceArousal;
 use crate::audio_in::wav;
 use crate::compute::Outcome;
 use crate::plots::heatmap::{self, Heatmap, Rows};
-use crate::plots::{Theme, saliency, waveform};
+use crate::plots::{Theme, prosody, saliency, waveform};
 use crate::state::Explain;
 use crate::web;
-use ser::dsp::FeatureParams;
+use ser::dsp::{FeatureParams, ProsodySummary};
 
 #[derive(Properties, PartialEq)]
 pub struct ResultProps {
@@ -38,16 +38,17 @@ pub struct ResultProps {
 #[derive(Clone, Copy)]
 enum Plot {
     Wave,
+    Track,
     Mel,
     Mfcc,
 }
 
 /// Draws every plot, yielding to the browser between them (a long clip takes a while per plot);
 /// stops if `stale` turns true. Errors become one sentence under the plots.
-async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 3], stale: Rc<Cell<bool>>) -> Result<(), String> {
+async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 4], stale: Rc<Cell<bool>>) -> Result<(), String> {
     web::mark_step("Drawing the result");
     let theme = Theme::current();
-    for (i, plot) in [Plot::Wave, Plot::Mel, Plot::Mfcc].into_iter().enumerate() {
+    for (i, plot) in [Plot::Wave, Plot::Track, Plot::Mel, Plot::Mfcc].into_iter().enumerate() {
         if i > 0 {
             web::yield_now().await;
         }
@@ -99,6 +100,12 @@ fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) 
     let seconds_per_frame = params.hop_length as f64 / a.sample_rate as f64;
     match plot {
         Plot::Wave => waveform::draw(canvas, &a.signal, a.sample_rate, &a.kept, theme)?,
+        Plot::Track => {
+            if let Some(track) = &o.report.prosody_track {
+                let duration = a.signal.len() as f64 / a.sample_rate as f64;
+                prosody::draw(canvas, track, &a.kept, duration, theme)?;
+            }
+        }
         Plot::Mel => heatmap::draw(canvas, &heatmap::log_mel(f, a.sample_rate), theme)?,
         Plot::Mfcc => {
             // Coefficient 0 (loudness) dwarfs the rest; scale to coefficients 1.. and let 0 clip.
@@ -122,9 +129,20 @@ fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) 
     Ok(())
 }
 
+/// "Pitch: median 182 Hz, range 9.4 semitones · Loudness range 23 dB", the figures of
+/// `ser predict`'s `prosody`.
+fn prosody_line(p: &ProsodySummary) -> String {
+    match (p.f0_median_hz, p.f0_range_semitones, p.loudness_range_db) {
+        (Some(f0), Some(range), Some(db)) => {
+            format!("Pitch: median {f0:.0} Hz, range {range:.1} semitones \u{b7} Loudness range {db:.0} dB")
+        }
+        _ => "No pitch to show: no part of the recording sounded voiced (noise or whispering has none).".to_string(),
+    }
+}
+
 #[function_component(ResultView)]
 pub fn result_view(props: &ResultProps) -> Html {
-    let (wave, mel, mfcc) = (use_node_ref(), use_node_ref(), use_node_ref());
+    let (wave, track, mel, mfcc) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
     let generation = use_state(|| 0u32);
     let draw_error = use_state(|| None::<String>);
     let audio = use_state(|| None::<Rc<PlaybackAudio>>);
@@ -155,13 +173,13 @@ pub fn result_view(props: &ResultProps) -> Html {
         });
     }
     {
-        let (wave, mel, mfcc, draw_error, audio) =
-            (wave.clone(), mel.clone(), mfcc.clone(), draw_error.clone(), audio.clone());
+        let (wave, track, mel, mfcc, draw_error, audio) =
+            (wave.clone(), track.clone(), mel.clone(), mfcc.clone(), draw_error.clone(), audio.clone());
         use_effect_with((props.outcome.clone(), *generation), move |(outcome, _)| {
             let stale = Rc::new(Cell::new(false));
             let (outcome, flag) = (outcome.clone(), stale.clone());
             spawn_local(async move {
-                let result = draw_all(outcome.clone(), [wave, mel, mfcc], flag.clone()).await;
+                let result = draw_all(outcome.clone(), [wave, track, mel, mfcc], flag.clone()).await;
                 if flag.get() {
                     return;
                 }
@@ -218,6 +236,13 @@ pub fn result_view(props: &ResultProps) -> Html {
             }
             <div class="card">
                 <Playback canvas={wave.clone()} audio_url={audio.as_ref().filter(|a| Rc::ptr_eq(&a.outcome, o)).map(|a| a.url.clone())} duration_s={report.duration_s}>
+                    if let (Some(t), Some(p)) = (&report.prosody_track, &report.prosody) {
+                        <canvas ref={track} class="plot track-canvas" data-testid="prosody-track" role="img"
+                                data-frames={t.n_frames().to_string()}
+                                data-voiced-frames={t.voiced.iter().filter(|&&v| v).count().to_string()}
+                                aria-label="The voice's pitch and loudness over the same time as the waveform"></canvas>
+                        <p class="prosody-summary" data-testid="prosody-summary">{ prosody_line(p) }</p>
+                    }
                     if !report.timeline.is_empty() {
                         <Timeline segments={report.timeline.clone()} duration_s={report.duration_s} />
                     }
@@ -230,9 +255,8 @@ pub fn result_view(props: &ResultProps) -> Html {
                     <div class="stack">
                         <canvas ref={mel} class="plot feature-canvas" role="img"
                                 aria-label="Log-mel spectrogram of the analysed audio, frequency in hertz against time"></canvas>
-                        if let Some((map, ms)) = &shown {
+                        if let Some((_, ms)) = &shown {
                             <canvas ref={overlay} class="plot overlay" data-testid="saliency-overlay" role="img"
-                                    data-saliency={serde_json::to_string(&map.saliency).unwrap_or_default()}
                                     data-ms={format!("{ms:.1}")}
                                     aria-label="Explanation map over the spectrogram: brighter regions changed the answer most when hidden"></canvas>
                         }
@@ -275,7 +299,7 @@ pub fn result_view(props: &ResultProps) -> Html {
                 </figure>
             </div>
             if let Some(e) = &*draw_error { <p class="error-inline" role="alert">{ e }</p> }
-            <div class="card"><Export outcome={o.clone()} /><DownloadImage outcome={o.clone()} /></div>
+            <div class="card"><Export outcome={o.clone()} explanation={explain.map.as_ref().map(|(m, _)| m.clone())} /><DownloadImage outcome={o.clone()} /></div>
         </section>
     }
 }

@@ -6,7 +6,7 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use super::{Theme, context_2d, draw_err, fit_canvas, label_font};
+use super::{Theme, context_2d, css, draw_err, fit_canvas, label_font};
 use ser::Features;
 use ser::dsp::{FeatureParams, hz_to_mel, mel_to_hz};
 
@@ -181,10 +181,6 @@ pub fn draw_scaled(canvas: &HtmlCanvasElement, map: &Heatmap, theme: &Theme, s: 
         .map_err(draw_err)?;
     root.present().map_err(draw_err)?;
     Ok(())
-}
-
-fn css(c: RGBColor) -> String {
-    format!("rgb({},{},{})", c.0, c.1, c.2)
 }
 
 fn lookup(gradient: colorous::Gradient) -> Vec<[u8; 3]> {

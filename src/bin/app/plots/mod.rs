@@ -2,6 +2,7 @@
 //! image-like data (spectrogram, MFCC, colour bars) goes to the canvas as one ImageData.
 
 pub mod heatmap;
+pub mod prosody;
 pub mod saliency;
 pub mod waveform;
 
@@ -20,6 +21,9 @@ pub struct Theme {
     pub muted: RGBColor,
     pub wave: RGBColor,
     pub silence: RGBColor,
+    /// The pitch and loudness lines under the waveform.
+    pub pitch: RGBColor,
+    pub loudness: RGBColor,
 }
 
 impl Theme {
@@ -34,6 +38,8 @@ impl Theme {
             muted: RGBColor(0x55, 0x52, 0x69),
             wave: RGBColor(0x4a, 0x35, 0x9a),
             silence: RGBColor(0xb9, 0xb7, 0xc6),
+            pitch: RGBColor(0xd9, 0x48, 0x0f),
+            loudness: RGBColor(0x0b, 0x72, 0x85),
         }
     }
 
@@ -44,6 +50,8 @@ impl Theme {
             muted: RGBColor(0xb4, 0xb1, 0xc8),
             wave: RGBColor(0xb8, 0xa6, 0xff),
             silence: RGBColor(0x6a, 0x66, 0x80),
+            pitch: RGBColor(0xff, 0xa9, 0x4d),
+            loudness: RGBColor(0x66, 0xd9, 0xe8),
         }
     }
 }
@@ -66,6 +74,16 @@ pub fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d
         .flatten()
         .and_then(|c| c.dyn_into().ok())
         .ok_or_else(|| "This browser cannot draw on a canvas.".to_string())
+}
+
+/// A colour as CSS.
+pub fn css(c: RGBColor) -> String {
+    format!("rgb({},{},{})", c.0, c.1, c.2)
+}
+
+/// Decibels with a true minus sign, to 0.1 dB.
+pub fn decibels(db: f64, unit: &str) -> String {
+    format!("{:.1} {unit}", db).replace('-', "\u{2212}")
 }
 
 /// Axis text, large enough to read on a projector.
