@@ -13,8 +13,8 @@ use std::rc::Rc;
 use ser::audio::SourceStats;
 use ser::model::{Explaining, Explanation, OcclusionParams, WHOLE_CLIP_MAX_S};
 use ser::{
-    Analyser, Analysis, Baseline, EmotionModel, Loader, ModelInfo, MonoResampler, PipelineOptions, Report, Reporting,
-    Resampling, SerError, Stepwise, analyse_16k,
+    Analyser, Analysis, Baseline, EmotionModel, LiveReading, LiveStream, Loader, ModelInfo, MonoResampler,
+    PipelineOptions, Report, Reporting, Resampling, SerError, Stepwise, analyse_16k,
 };
 use wasm_bindgen_futures::spawn_local;
 
@@ -38,6 +38,10 @@ pub enum Job {
     /// Explain a result's answer (an occlusion map, with the model that gave it); a newer
     /// analysis or explanation stops it.
     Explain { job: u32, outcome: Rc<Outcome> },
+    /// Live mode: the next chunk of a recording in progress (the first starts the stream).
+    Live { samples: Vec<f32>, sample_rate: u32 },
+    /// Live mode ends (the recording stopped, or a new one starts).
+    LiveStop,
 }
 
 /// A baseline summary as the page keeps it: no audio, and when it was made.
@@ -101,6 +105,19 @@ pub enum Update {
         job: u32,
         message: String,
     },
+    /// Live mode: log-mel rows (dB, frame-major) the last chunk completed, to draw on a scale
+    /// whose top is `peak_db`, the loudest cell so far.
+    LiveColumns {
+        rows: Vec<f32>,
+        peak_db: f32,
+    },
+    /// Live mode: the emotion of the last window, the device-rate samples it has seen, and
+    /// how long the model took (ms).
+    Live {
+        reading: LiveReading,
+        samples_in: usize,
+        model_ms: f64,
+    },
 }
 
 /// Where the audio comes from.
@@ -111,11 +128,13 @@ pub enum Source {
         name: String,
         url: String,
     },
-    /// Mono samples at the device's rate (the microphone).
+    /// Mono samples at the device's rate (the microphone), and the frames the recorder's
+    /// worklet posted (see [`crate::audio_in::mic::Recording`]).
     Samples {
         name: String,
-        samples: Vec<f32>,
+        samples: Rc<Vec<f32>>,
         sample_rate: u32,
+        posted: usize,
     },
     /// A recording analysed before, judged again by the model (the voice baseline changed).
     Analysed {
@@ -170,6 +189,8 @@ pub struct Outcome {
     pub model: Rc<EmotionModel>,
     /// A 16 kHz WAV of the analysed signal for the player, so the cursor matches the plots.
     pub audio_url: Option<String>,
+    /// The microphone's samples, when it was recorded: (samples, their rate, frames posted).
+    pub recorded: Option<(Rc<Vec<f32>>, u32, usize)>,
 }
 
 /// Identity: two outcomes are equal only if they are the same one.
@@ -203,6 +224,8 @@ pub struct Compute {
     current: Cell<u32>,
     /// The same for explanations.
     explaining: Cell<u32>,
+    /// Live mode's stream and the model it reads with, while a recording is in progress.
+    live: RefCell<Option<(LiveStream, Rc<EmotionModel>)>>,
     on_update: Box<dyn Fn(Update)>,
 }
 
@@ -215,6 +238,7 @@ impl Compute {
             voice_job: Cell::new(0),
             current: Cell::new(0),
             explaining: Cell::new(0),
+            live: RefCell::new(None),
             on_update: Box::new(on_update),
         })
     }
@@ -261,6 +285,8 @@ impl Compute {
             }
             Job::Cancel => self.current.set(0),
             Job::Explain { job, outcome } => self.explain(job, outcome),
+            Job::Live { samples, sample_rate } => self.live(&samples, sample_rate),
+            Job::LiveStop => *self.live.borrow_mut() = None,
             Job::MakeBaseline { clips } => self.make_baseline(clips),
             Job::SetBaseline(saved) => self.set_baseline(saved),
         }
@@ -295,6 +321,38 @@ impl Compute {
                 Err(Stop::Cancelled) => {}
             }
         });
+    }
+
+    /// One chunk of live mode: resample and log-mel it (the rows go to the page to draw), and
+    /// every [`ser::pipeline::LIVE_EVERY_FRAMES`] frames judge the last window. A few
+    /// milliseconds per chunk, so it runs right here, between two chunks.
+    fn live(&self, samples: &[f32], sample_rate: u32) {
+        let mut updates = Vec::with_capacity(2);
+        {
+            let mut live = self.live.borrow_mut();
+            if live.is_none() {
+                let model = self.personal.borrow().clone().or_else(|| self.model.borrow().clone());
+                *live = model.and_then(|m| Some((LiveStream::new(&m, sample_rate).ok()?, m)));
+            }
+            let Some((stream, model)) = live.as_mut() else { return };
+            if stream.push(samples).is_err() {
+                *live = None;
+                return;
+            }
+            if !stream.new_rows().is_empty() {
+                updates.push(Update::LiveColumns { rows: stream.new_rows().to_vec(), peak_db: stream.peak_db() });
+            }
+            if stream.reading_due() {
+                let start = web::now_ms();
+                if let Ok(Some(reading)) = stream.reading(model) {
+                    let model_ms = web::now_ms() - start;
+                    updates.push(Update::Live { reading, samples_in: stream.samples_in(), model_ms });
+                }
+            }
+        }
+        for update in updates {
+            (self.on_update)(update);
+        }
     }
 
     fn next_voice_job(&self) -> u32 {
@@ -486,6 +544,10 @@ async fn analyse(
     let pace = &mut Pacer { since: web::now_ms(), cancelled, progress };
     let name = source.name();
     let options = options_for(&model);
+    let recorded = match &source {
+        Source::Samples { samples, sample_rate, posted, .. } => Some((samples.clone(), *sample_rate, *posted)),
+        _ => None,
+    };
     let analysis = match source {
         Source::Analysed { analysis, .. } => analysis,
         source => Rc::new(analyse_speech(source, &options, pace).await?),
@@ -509,7 +571,7 @@ async fn analyse(
     }
     let audio_url = web::blob_url(&wav, "audio/wav").ok();
     drop(wav);
-    let outcome = Outcome { name, analysis, report, model, audio_url };
+    let outcome = Outcome { name, analysis, report, model, audio_url, recorded };
     // Drawing the result is a task of its own.
     pace.pause().await?;
     Ok(outcome)

@@ -64,24 +64,30 @@ pub struct BarsProps {
 
 #[function_component(ProbabilityBars)]
 pub fn probability_bars(props: &BarsProps) -> Html {
-    let best = props.prediction.best_index();
     html! {
         <figure class="bars">
             <figcaption>{ props.caption.clone() }</figcaption>
-            <ul>
-                { for props.prediction.iter().enumerate().map(|(i, (label, p))| {
-                    let testid = props.testid.map(|t| format!("{t}-{label}"));
-                    html! {
-                        <li class={classes!((i == best).then_some("best"))}>
-                            <span class="bar-label">{ label }</span>
-                            <span class="bar-track" aria-hidden="true">
-                                <span class="bar-fill" style={format!("width: {:.2}%; background: {}", p * 100.0, emotion_color(label, i))}></span>
-                            </span>
-                            <span class="bar-value" data-testid={testid}>{ format!("{p:.4}") }</span>
-                        </li>
-                    }
-                }) }
-            </ul>
+            <ul>{ bar_items(&props.prediction, props.testid, false) }</ul>
         </figure>
+    }
+}
+
+/// One `li` per label: its name, its bar and its probability (as a percentage for a room,
+/// else to 4 decimals, with test ids `{testid}-{label}`).
+pub fn bar_items(prediction: &Prediction, testid: Option<&str>, percent: bool) -> Html {
+    let best = prediction.best_index();
+    html! {
+        { for prediction.iter().enumerate().map(|(i, (label, p))| {
+            let testid = testid.map(|t| format!("{t}-{label}"));
+            html! {
+                <li class={classes!((i == best).then_some("best"))}>
+                    <span class="bar-label">{ label }</span>
+                    <span class="bar-track" aria-hidden="true">
+                        <span class="bar-fill" style={format!("width: {:.2}%; background: {}", p * 100.0, emotion_color(label, i))}></span>
+                    </span>
+                    <span class="bar-value" data-testid={testid}>{ if percent { format!("{:.0}%", p * 100.0) } else { format!("{p:.4}") } }</span>
+                </li>
+            }
+        }) }
     }
 }

@@ -2,6 +2,7 @@
 //! image-like data (spectrogram, MFCC, colour bars) goes to the canvas as one ImageData.
 
 pub mod heatmap;
+pub mod live;
 pub mod saliency;
 pub mod waveform;
 
