@@ -187,25 +187,19 @@ impl LiveStream {
     }
 
     fn judge(&self, model: &EmotionModel, window_rows: &[f32], n: usize) -> Result<Prediction> {
-        let n_mels = self.params.n_mels;
+        let (n_mels, n_mfcc) = (self.params.n_mels, self.params.n_mfcc);
         let mut rows = window_rows.to_vec();
         let peak = rows.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        match model.input() {
-            ModelInput::LogMel => {
-                for row in rows.chunks_exact_mut(n_mels) {
-                    self.to_mfcc.floor(row, peak);
-                }
-                model.run(&rows, n)
-            }
-            ModelInput::Mfcc => {
-                let n_mfcc = self.params.n_mfcc;
-                let mut mfcc = vec![0.0; n * n_mfcc];
-                for (row, out) in rows.chunks_exact_mut(n_mels).zip(mfcc.chunks_exact_mut(n_mfcc)) {
-                    self.to_mfcc.apply(row, peak, out);
-                }
-                model.run(&mfcc, n)
+        // The floored rows, and their MFCCs when the model reads those (one model call either way).
+        let wants_mfcc = model.input() == ModelInput::Mfcc;
+        let mut mfcc = vec![0.0; if wants_mfcc { n * n_mfcc } else { 0 }];
+        for (t, row) in rows.chunks_exact_mut(n_mels).enumerate() {
+            match mfcc.get_mut(t * n_mfcc..(t + 1) * n_mfcc) {
+                Some(out) => self.to_mfcc.apply(row, peak, out),
+                None => self.to_mfcc.floor(row, peak),
             }
         }
+        model.run(if wants_mfcc { &mfcc } else { &rows }, n)
     }
 }
 

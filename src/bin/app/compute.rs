@@ -111,11 +111,9 @@ pub enum Update {
         rows: Vec<f32>,
         peak_db: f32,
     },
-    /// Live mode: the emotion of the last window, the device-rate samples it has seen, and
-    /// how long the model took (ms).
+    /// Live mode: the emotion of the last window, and how long the model took (ms).
     Live {
         reading: LiveReading,
-        samples_in: usize,
         model_ms: f64,
     },
 }
@@ -226,6 +224,8 @@ pub struct Compute {
     explaining: Cell<u32>,
     /// Live mode's stream and the model it reads with, while a recording is in progress.
     live: RefCell<Option<(LiveStream, Rc<EmotionModel>)>>,
+    /// A live reading is waiting for its task.
+    reading_queued: Cell<bool>,
     on_update: Box<dyn Fn(Update)>,
 }
 
@@ -239,6 +239,7 @@ impl Compute {
             current: Cell::new(0),
             explaining: Cell::new(0),
             live: RefCell::new(None),
+            reading_queued: Cell::new(false),
             on_update: Box::new(on_update),
         })
     }
@@ -324,34 +325,42 @@ impl Compute {
     }
 
     /// One chunk of live mode: resample and log-mel it (the rows go to the page to draw), and
-    /// every [`ser::pipeline::LIVE_EVERY_FRAMES`] frames judge the last window. A few
-    /// milliseconds per chunk, so it runs right here, between two chunks.
-    fn live(&self, samples: &[f32], sample_rate: u32) {
-        let mut updates = Vec::with_capacity(2);
-        {
+    /// every [`ser::pipeline::LIVE_EVERY_FRAMES`] frames judge the last window, in a task of
+    /// its own so that no task holds both a chunk and a model run (a few milliseconds each).
+    fn live(self: &Rc<Self>, samples: &[f32], sample_rate: u32) {
+        let (columns, due) = {
             let mut live = self.live.borrow_mut();
             if live.is_none() {
                 let model = self.personal.borrow().clone().or_else(|| self.model.borrow().clone());
                 *live = model.and_then(|m| Some((LiveStream::new(&m, sample_rate).ok()?, m)));
             }
-            let Some((stream, model)) = live.as_mut() else { return };
+            let Some((stream, _)) = live.as_mut() else { return };
             if stream.push(samples).is_err() {
                 *live = None;
                 return;
             }
-            if !stream.new_rows().is_empty() {
-                updates.push(Update::LiveColumns { rows: stream.new_rows().to_vec(), peak_db: stream.peak_db() });
-            }
-            if stream.reading_due() {
-                let start = web::now_ms();
-                if let Ok(Some(reading)) = stream.reading(model) {
-                    let model_ms = web::now_ms() - start;
-                    updates.push(Update::Live { reading, samples_in: stream.samples_in(), model_ms });
-                }
-            }
+            let rows = stream.new_rows();
+            let columns =
+                (!rows.is_empty()).then(|| Update::LiveColumns { rows: rows.to_vec(), peak_db: stream.peak_db() });
+            (columns, stream.reading_due())
+        };
+        if let Some(columns) = columns {
+            (self.on_update)(columns);
         }
-        for update in updates {
-            (self.on_update)(update);
+        if due && !self.reading_queued.replace(true) {
+            let this = self.clone();
+            spawn_local(async move {
+                yield_now().await;
+                this.reading_queued.set(false);
+                let update = {
+                    let mut live = this.live.borrow_mut();
+                    let Some((stream, model)) = live.as_mut() else { return };
+                    let start = web::now_ms();
+                    let Ok(Some(reading)) = stream.reading(model) else { return };
+                    Update::Live { reading, model_ms: web::now_ms() - start }
+                };
+                (this.on_update)(update);
+            });
         }
     }
 

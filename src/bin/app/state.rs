@@ -113,16 +113,15 @@ pub struct Live {
     pub spans: Rc<Vec<Span>>,
     /// The last few (valence, arousal) points, oldest first, for the moving dot's trail.
     pub trail: Rc<Vec<(f32, f32)>>,
-    /// Device-rate samples the live path has seen, and the last model run's time (ms).
-    pub samples_in: usize,
+    /// The last model run's time (ms).
     pub model_ms: f64,
 }
 
 impl Live {
-    /// Points in the valence-arousal trail (2 s of readings).
+    /// Points in the valence-arousal trail (about a second of readings).
     pub const TRAIL: usize = 8;
 
-    fn add(&mut self, reading: LiveReading, samples_in: usize, model_ms: f64) {
+    fn add(&mut self, reading: LiveReading, model_ms: f64) {
         let emotion = reading.prediction.as_ref().filter(|p| !p.unsure()).map(|p| Rc::<str>::from(p.emotion()));
         let mut spans = self.spans.as_ref().clone();
         let from = spans.last().map_or(0.0, |s| s.1);
@@ -141,7 +140,6 @@ impl Live {
             self.last = Some(Rc::new(p.clone()));
         }
         self.reading = Some(Rc::new(reading));
-        self.samples_in = samples_in;
         self.model_ms = model_ms;
         self.seq += 1;
     }
@@ -269,7 +267,6 @@ pub enum Action {
     },
     Live {
         reading: LiveReading,
-        samples_in: usize,
         model_ms: f64,
     },
 }
@@ -291,7 +288,7 @@ impl From<Update> for Action {
             Update::ExplainProgress { job, fraction } => Action::ExplainProgress { job, fraction },
             Update::Explained { job, map, ms } => Action::Explained { job, map, ms },
             Update::ExplainFailed { job, message } => Action::ExplainFailed { job, message },
-            Update::Live { reading, samples_in, model_ms } => Action::Live { reading, samples_in, model_ms },
+            Update::Live { reading, model_ms } => Action::Live { reading, model_ms },
             // Drawn straight onto the canvas by the page, never kept in the state.
             Update::LiveColumns { .. } => Action::Nothing,
         }
@@ -374,9 +371,9 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::DismissError => next.error = None,
         Action::Nothing => {}
-        Action::Live { reading, samples_in, model_ms } => {
+        Action::Live { reading, model_ms } => {
             if state.recording() && state.mic_use == MicUse::Analyse {
-                next.live.add(reading, samples_in, model_ms);
+                next.live.add(reading, model_ms);
             }
         }
         Action::MakingBaseline => {

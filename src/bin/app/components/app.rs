@@ -10,7 +10,7 @@ use super::compare::CompareView;
 use super::footer::Footer;
 use super::input_panel::InputPanel;
 use super::limits::Limits;
-use super::live::LiveView;
+use super::live::live_view;
 use super::presenter::Presenter;
 use super::result_view::ResultView;
 use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
@@ -332,7 +332,7 @@ pub fn app() -> Html {
                     on_stop={stop_recording.clone()}
                 />
                 if matches!(state.phase, Phase::Recording { .. }) && !calibrating {
-                    <LiveView live={state.live.clone()} />
+                    { live_view(&state.live) }
                 }
                 if takes_baseline {
                     <VoicePanel

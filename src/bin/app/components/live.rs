@@ -6,12 +6,13 @@
 
 use yew::prelude::*;
 
-use super::probabilities::ProbabilityBars;
+use super::probabilities::{ProbabilityBars, detail};
 use super::valence_arousal::ValenceArousal;
 use crate::audio_in::mic::MAX_SECONDS;
 use crate::plots::emotion_color;
 use crate::plots::live::COLUMNS;
 use crate::state::Live;
+use ser::Prediction;
 
 /// What the readout says: (big text, detail, colour).
 pub fn readout(live: &Live) -> (String, String, Option<String>) {
@@ -19,29 +20,21 @@ pub fn readout(live: &Live) -> (String, String, Option<String>) {
         None => ("listening…".into(), String::new(), None),
         Some(r) => match &r.prediction {
             None => ("listening…".into(), "No speech in the last 3 seconds.".into(), None),
-            Some(p) if p.unsure() => (
-                "not sure".into(),
-                format!("{} or {}? At most {:.0}% likely.", p.emotion(), p.runner_up(), p.confidence() * 100.0),
-                None,
-            ),
-            Some(p) => (
-                p.emotion().to_string(),
-                format!("{:.0}% confidence, last 3 s", p.confidence() * 100.0),
-                Some(emotion_color(p.emotion(), p.best_index())),
-            ),
+            Some(p) => say(p),
         },
     }
+}
+
+/// A prediction in large type: (the emotion or "not sure", [`detail`], its colour if sure).
+pub fn say(p: &Prediction) -> (String, String, Option<String>) {
+    let color = (!p.unsure()).then(|| emotion_color(p.emotion(), p.best_index()));
+    (if p.unsure() { "not sure" } else { p.emotion() }.to_string(), detail(p), color)
 }
 
 /// The attributes tests and the curious read: when the window ended (ms of recording, new at
 /// every reading) and how long the model took.
 fn updated(live: &Live) -> String {
     live.reading.as_ref().map_or(String::new(), |r| format!("{:.0}", r.end_s * 1000.0))
-}
-
-#[derive(Properties, PartialEq)]
-pub struct LiveProps {
-    pub live: Live,
 }
 
 /// The scrolling spectrogram and the growing band; `presenter`: the presenter's copy, with
@@ -62,31 +55,18 @@ pub fn live_strip(live: &Live, presenter: bool) -> Html {
     html! {
         <div class="live-strip">
             <canvas {id} class="live-spectrogram" data-testid="live-spectrogram" width={COLUMNS.to_string()} height="64"
-                    role="img" aria-label="Log-mel spectrogram of the last 6 seconds, scrolling"></canvas>
+                    role="img" aria-label="Spectrogram of the last 6 s"></canvas>
             <div class="live-timeline" data-testid="live-timeline" data-spans={live.spans.len().to_string()}
-                 role="img" aria-label={format!("Emotion over the recording so far, out of {MAX_SECONDS:.0} s")}>
+                 role="img" aria-label="Emotion over the recording, on a 60 s scale">
                 { for spans }
             </div>
         </div>
     }
 }
 
-/// The page's live view; it scrolls itself into view when recording starts (all of it on a
-/// laptop, its top on a phone).
-#[function_component(LiveView)]
-pub fn live_view(props: &LiveProps) -> Html {
-    let live = &props.live;
-    let view = use_node_ref();
-    {
-        let view = view.clone();
-        use_effect_with((), move |_| {
-            if let Some(el) = view.cast::<web_sys::Element>() {
-                let options = web_sys::ScrollIntoViewOptions::new();
-                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-                el.scroll_into_view_with_scroll_into_view_options(&options);
-            }
-        });
-    }
+/// The page's live view (its first columns bring it into sight, see
+/// [`crate::plots::live::draw_columns`]).
+pub fn live_view(live: &Live) -> Html {
     let (big, detail, color) = readout(live);
     let plain = color.is_none();
     let stale = live.reading.as_ref().is_some_and(|r| r.prediction.is_none());
@@ -99,7 +79,7 @@ pub fn live_view(props: &LiveProps) -> Html {
         }
     });
     html! {
-        <section class="card live" data-testid="live-view" aria-label="Live emotion" ref={view}>
+        <section class="card live" data-testid="live-view" aria-label="Live emotion">
             <div class="live-readout" style={color.map(|c| format!("--emotion: {c}"))}>
                 <p class="eyebrow">{ "Now, while you speak" }</p>
                 <p class={classes!("live-emotion", plain.then_some("plain"))} data-testid="live-emotion" data-updated={updated(live)}

@@ -9,10 +9,9 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::limits::LIMITS;
-use super::live::{live_strip, readout};
+use super::live::{live_strip, readout, say};
 use super::probabilities::bar_items;
 use crate::compute::Outcome;
-use crate::plots::emotion_color;
 use crate::state::{Live, Phase, Takes};
 use ser::Prediction;
 
@@ -119,15 +118,9 @@ pub fn presenter(props: &PresenterProps) -> Html {
         }
         (Phase::Analysing { step, .. }, _) => ("…".to_string(), format!("{}…", step.label()), None, false),
         (Phase::Idle, Some(o)) => {
-            let p = &o.report.whole;
-            if p.unsure() {
-                let detail =
-                    format!("{} or {}? At most {:.0}% likely.", p.emotion(), p.runner_up(), p.confidence() * 100.0);
-                ("not sure".to_string(), detail, None, true)
-            } else {
-                let color = emotion_color(p.emotion(), p.best_index());
-                (p.emotion().to_string(), format!("{:.0}% confidence", p.confidence() * 100.0), Some(color), false)
-            }
+            let (big, detail, color) = say(&o.report.whole);
+            let unsure = color.is_none();
+            (big, detail, color, unsure)
         }
         (Phase::Idle, None) => {
             ("ready".to_string(), "Press Space to record, or leave and choose a clip.".to_string(), None, false)

@@ -31,7 +31,7 @@ pub fn prediction_card(props: &PredictionProps) -> Html {
                 <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
                 <p class="prediction" data-testid="prediction">{ "Not sure" }</p>
                 <p class="confidence" data-testid="confidence">
-                    { format!("{} or {}? At most {:.0}% likely.", capitalise(p.emotion()), p.runner_up(), p.confidence() * 100.0) }
+                    { detail(p) }
                 </p>
                 { for relative }
             </div>
@@ -42,13 +42,23 @@ pub fn prediction_card(props: &PredictionProps) -> Html {
         <div class="prediction-card" style={format!("--emotion: {color}")}>
             <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
             <p class="prediction" data-testid="prediction">{ p.emotion() }</p>
-            <p class="confidence" data-testid="confidence">{ format!("{:.0}% confidence", p.confidence() * 100.0) }</p>
+            <p class="confidence" data-testid="confidence">{ detail(p) }</p>
             { for relative }
         </div>
     }
 }
 
-fn capitalise(word: &str) -> String {
+/// The line under a verdict, the same in every view: "Sad or calm? At most 45% likely." below
+/// the model's calibrated threshold, else "72% confidence".
+pub fn detail(p: &Prediction) -> String {
+    if p.unsure() {
+        format!("{} or {}? At most {:.0}% likely.", capitalise(p.emotion()), p.runner_up(), p.confidence() * 100.0)
+    } else {
+        format!("{:.0}% confidence", p.confidence() * 100.0)
+    }
+}
+
+pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

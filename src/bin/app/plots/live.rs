@@ -40,6 +40,16 @@ pub fn draw_columns(rows: &[f32], peak_db: f32) {
         let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), n as u32, n_mels as u32) else {
             continue;
         };
+        // A new canvas (a new recording) brings its view into sight: all of it on a laptop,
+        // its top on a phone.
+        if canvas.get_attribute("data-seen").is_none() {
+            let _ = canvas.set_attribute("data-seen", "");
+            if let Ok(Some(view)) = canvas.closest("section") {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                view.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        }
         let _ = ctx.draw_image_with_html_canvas_element(&canvas, -(n as f64), 0.0);
         let _ = ctx.put_image_data(&image, canvas.width() as f64 - n as f64, 0.0);
     }
