@@ -114,7 +114,7 @@ pub fn presenter(props: &PresenterProps) -> Html {
         (Phase::Recording { elapsed_s, .. }, _) => {
             let (big, detail, color) = readout(&props.live);
             let unsure = big == "not sure";
-            (big, format!("{detail} Recording {:.0} s: Space stops.", elapsed_s.floor()), color, unsure)
+            (big, format!("{detail} · Recording {:.0} s, Space stops", elapsed_s.floor()), color, unsure)
         }
         (Phase::Analysing { step, .. }, _) => ("…".to_string(), format!("{}…", step.label()), None, false),
         (Phase::Idle, Some(o)) => {

@@ -40,11 +40,13 @@ pub fn draw_columns(rows: &[f32], peak_db: f32) {
         let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), n as u32, n_mels as u32) else {
             continue;
         };
-        // A new canvas (a new recording) brings its view into sight: all of it on a laptop,
-        // its top on a phone.
-        if canvas.get_attribute("data-seen").is_none() {
-            let _ = canvas.set_attribute("data-seen", "");
-            if let Ok(Some(view)) = canvas.closest("section") {
+        // A new canvas (a new recording) brings its view into sight, and again once the
+        // first bars make it taller: all of it on a laptop, its top on a phone.
+        if let Some(view) = canvas.closest("section").ok().flatten() {
+            let seen = canvas.get_attribute("data-seen").unwrap_or_default();
+            let bars = view.query_selector(".live-bars").ok().flatten().is_some();
+            if seen != "bars" && (bars || seen.is_empty()) {
+                let _ = canvas.set_attribute("data-seen", if bars { "bars" } else { "start" });
                 let options = web_sys::ScrollIntoViewOptions::new();
                 options.set_block(web_sys::ScrollLogicalPosition::Nearest);
                 view.scroll_into_view_with_scroll_into_view_options(&options);
