@@ -33,7 +33,7 @@ pub use dsp::{FeatureParams, Features, Interval};
 pub use error::{Result, SerError};
 pub use model::{Baseline, EmotionModel, ModelInfo, ModelInput, Prediction, Report, Reporting, Segment};
 pub use pipeline::{
-    Analyser, Analysis, Loader, PipelineOptions, Quality, Resampling, analyse_16k, analyse_bytes, analyse_loaded,
-    analyse_samples, to_analysis_rate,
+    Analyser, Analysis, LiveReading, LiveStream, Loader, PipelineOptions, Quality, Resampling, analyse_16k,
+    analyse_bytes, analyse_loaded, analyse_samples, to_analysis_rate,
 };
 pub use stepwise::Stepwise;

@@ -38,7 +38,12 @@ impl CentredFrames {
     }
 
     /// Adds samples and calls `each(index, frame)` for every frame now complete.
-    pub fn push(&mut self, samples: &[f32], each: impl FnMut(usize, &[f32])) {
+    pub fn push(&mut self, samples: &[f32], mut each: impl FnMut(usize, &[f32])) {
+        self.push_dyn(samples, &mut each)
+    }
+
+    /// [`Self::push`] without a copy of its code per closure (the page's wasm is sized).
+    pub fn push_dyn(&mut self, samples: &[f32], each: &mut dyn FnMut(usize, &[f32])) {
         self.buffer.extend_from_slice(samples);
         self.pushed += samples.len();
         self.emit(each);
@@ -46,7 +51,12 @@ impl CentredFrames {
 
     /// Ends the stream: the right zero padding completes the last frames. The framer is then
     /// ready for a new stream.
-    pub fn finish(&mut self, each: impl FnMut(usize, &[f32])) {
+    pub fn finish(&mut self, mut each: impl FnMut(usize, &[f32])) {
+        self.finish_dyn(&mut each)
+    }
+
+    /// [`Self::finish`] without a copy of its code per closure.
+    pub fn finish_dyn(&mut self, each: &mut dyn FnMut(usize, &[f32])) {
         let half = self.frame_length / 2;
         self.buffer.resize(self.buffer.len() + half, 0.0);
         self.emit(each);
@@ -54,7 +64,7 @@ impl CentredFrames {
         *self = Self::new(self.frame_length, self.hop);
     }
 
-    fn emit(&mut self, mut each: impl FnMut(usize, &[f32])) {
+    fn emit(&mut self, each: &mut dyn FnMut(usize, &[f32])) {
         let half = (self.frame_length / 2) as isize;
         let end = self.origin + self.buffer.len() as isize;
         loop {
@@ -78,7 +88,7 @@ pub fn frame_all(signal: &[f32], frame_length: usize, hop: usize, mut each: impl
     const BLOCK: usize = 1 << 16;
     let mut framer = CentredFrames::new(frame_length, hop);
     for block in signal.chunks(BLOCK) {
-        framer.push(block, &mut each);
+        framer.push_dyn(block, &mut each);
     }
-    framer.finish(each);
+    framer.finish_dyn(&mut each);
 }

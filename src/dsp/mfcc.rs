@@ -91,14 +91,22 @@ impl LogMelStream {
 
     /// Adds samples and calls `each(row)` for every frame now complete.
     pub fn push(&mut self, samples: &[f32], mut each: impl FnMut(&[f32])) {
-        let Self { framer, stft, mel, power, row } = self;
-        framer.push(samples, |_, frame| each(Self::log_mel_row(stft, mel, power, row, frame)));
+        self.run(Some(samples), &mut each)
     }
 
     /// Ends the stream (the last frames see the right zero padding).
     pub fn finish(&mut self, mut each: impl FnMut(&[f32])) {
+        self.run(None, &mut each)
+    }
+
+    /// Both, with one copy of the code whatever the closure (the page's wasm is sized).
+    fn run(&mut self, samples: Option<&[f32]>, each: &mut dyn FnMut(&[f32])) {
         let Self { framer, stft, mel, power, row } = self;
-        framer.finish(|_, frame| each(Self::log_mel_row(stft, mel, power, row, frame)));
+        let mut frame_row = |_, frame: &[f32]| each(Self::log_mel_row(stft, mel, power, row, frame));
+        match samples {
+            Some(samples) => framer.push_dyn(samples, &mut frame_row),
+            None => framer.finish_dyn(&mut frame_row),
+        }
     }
 
     fn log_mel_row<'r>(

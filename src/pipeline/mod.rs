@@ -4,11 +4,13 @@
 //! longer files are streamed from disk in three passes ([`long`]).
 
 mod analyser;
+mod live;
 mod load;
 mod long;
 mod quality;
 
 pub use analyser::Analyser;
+pub use live::{LIVE_EVERY_FRAMES, LIVE_FLOOR_DBFS, LiveReading, LiveStream};
 pub use load::{Loader, Resampling};
 pub use long::{MAX_STREAM_SECONDS, Open, analyse_long};
 pub use quality::{Quality, Truncation};

@@ -2,7 +2,8 @@
 // WebDriver API with plain HTTP: Playwright drives only its own patched Firefox builds, which
 // cannot be downloaded here. One upload must equal `ser predict`, a corrupt file must show
 // the CLI's sentence, a bundled sample must analyse, and a voice baseline from two uploaded
-// recordings must give `ser predict --baseline`'s answer until it is forgotten.
+// recordings must give `ser predict --baseline`'s answer until it is forgotten, and live mode
+// must update while recording from Firefox's fake microphone.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -77,7 +78,17 @@ before(async () => {
     }
   }
   const created = await wd('POST', '/session', {
-    capabilities: { alwaysMatch: { browserName: 'firefox', 'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'] } } },
+    capabilities: {
+      alwaysMatch: {
+        browserName: 'firefox',
+        'moz:firefoxOptions': {
+          binary: FIREFOX,
+          args: ['-headless'],
+          // A fake microphone, granted without asking.
+          prefs: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
+        },
+      },
+    },
   });
   session = created.sessionId;
   await wd('POST', `/session/${session}/url`, { url: srv.url });
@@ -145,4 +156,46 @@ test('Firefox: a voice baseline from two uploaded recordings gives ser predict -
       assert.equal(await run(`return localStorage.getItem('ser.voice-baseline')`), null);
     }
   }
+});
+
+test('Firefox: live mode updates while recording from the fake microphone', { timeout: 120_000 }, async (t) => {
+  // Web Audio needs an audio device: without one (a bare container) an AudioContext never
+  // starts, and no recording can be made at all. Say so rather than pass or fail blindly.
+  const audio = await wd('POST', `/session/${session}/execute/async`, {
+    script: `const done = arguments[arguments.length - 1];
+      const ctx = new AudioContext();
+      Promise.race([ctx.resume().then(() => ctx.state), new Promise((r) => setTimeout(() => r(ctx.state), 2000))])
+        .then((state) => { ctx.close(); done(state); });`,
+    args: [],
+  });
+  if (audio !== 'running') {
+    t.skip(`Firefox cannot run Web Audio on this machine (its AudioContext stays "${audio}"), so live mode cannot be checked here`);
+    return;
+  }
+  await run(`window.__updates = [];
+    new MutationObserver(() => {
+      const el = document.querySelector('[data-testid="live-emotion"]');
+      if (el?.dataset.updated) window.__updates.push({ t: performance.now(), end: Number(el.dataset.updated), text: el.textContent });
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-updated'] });
+    [...document.querySelectorAll('button')].find((b) => /Record from the microphone/.test(b.textContent)).click();`);
+  await waitFor(`return document.querySelector('[data-testid="live-view"]')`, 'live mode', 20_000);
+  await new Promise((r) => setTimeout(r, 4000));
+  const lit = await run(`
+    const c = document.querySelector('[data-testid="live-spectrogram"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] === 255) n++;
+    return n;`);
+  const updates = await run(`return window.__updates`);
+  await run(`[...document.querySelectorAll('button')].find((b) => /Stop and analyse/.test(b.textContent)).click()`);
+  // Firefox's fake microphone may be a tone or silence: either a result or the page's sentence.
+  const after = await waitFor(`return document.querySelector('[data-testid="save-recording"]') ? 'a result'
+    : document.querySelector('[data-testid="error"]')?.textContent.trim()`, 'the end of the recording');
+  console.log(`# Firefox: after stop, ${after}`);
+  assert.ok(updates.length >= 8, `${updates.length} live updates in about 4 s`);
+  const gaps = updates.slice(1).map((u, i) => u.t - updates[i].t);
+  console.log(`# Firefox: ${updates.length} live updates, longest gap ${Math.max(...gaps).toFixed(0)} ms, readout "${updates.at(-1).text}"`);
+  assert.ok(Math.max(...gaps) <= 500, `updated at least every 0.5 s (longest gap ${Math.max(...gaps).toFixed(0)} ms)`);
+  for (let i = 1; i < updates.length; i++) assert.ok(updates[i].end > updates[i - 1].end, 'each update is a later window');
+  assert.ok(lit > 0, 'the live spectrogram draws');
 });

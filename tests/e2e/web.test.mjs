@@ -88,6 +88,8 @@ test('recording through the (fake) microphone draws a result', T, async () => {
   assert.ok(level > 0.3, `the level meter should move with speech (max ${level})`);
   assert.match(await page.locator('.elapsed').textContent(), /^0:0[3-9] \/ 1:00$/);
   await stop.click();
+  // This recording's result, not the upload's still on show until the analysis starts.
+  await page.locator('.result .eyebrow .file-name', { hasText: 'microphone recording' }).waitFor({ timeout: 60_000 });
   await prediction().waitFor({ timeout: 60_000 });
   const labels = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
   const shown = await shownProbabilities(page, labels);

@@ -13,8 +13,8 @@ use std::rc::Rc;
 use ser::audio::SourceStats;
 use ser::model::{Explaining, Explanation, OcclusionParams, WHOLE_CLIP_MAX_S};
 use ser::{
-    Analyser, Analysis, Baseline, EmotionModel, Loader, ModelInfo, MonoResampler, PipelineOptions, Report, Reporting,
-    Resampling, SerError, Stepwise, analyse_16k,
+    Analyser, Analysis, Baseline, EmotionModel, LiveReading, LiveStream, Loader, ModelInfo, MonoResampler,
+    PipelineOptions, Report, Reporting, Resampling, SerError, Stepwise, analyse_16k,
 };
 use wasm_bindgen_futures::spawn_local;
 
@@ -38,6 +38,10 @@ pub enum Job {
     /// Explain a result's answer (an occlusion map, with the model that gave it); a newer
     /// analysis or explanation stops it.
     Explain { job: u32, outcome: Rc<Outcome> },
+    /// Live mode: the next chunk of a recording in progress (the first starts the stream).
+    Live { samples: Vec<f32>, sample_rate: u32 },
+    /// Live mode ends (the recording stopped, or a new one starts).
+    LiveStop,
 }
 
 /// A baseline summary as the page keeps it: no audio, and when it was made.
@@ -101,6 +105,17 @@ pub enum Update {
         job: u32,
         message: String,
     },
+    /// Live mode: log-mel rows (dB, frame-major) the last chunk completed, to draw on a scale
+    /// whose top is `peak_db`, the loudest cell so far.
+    LiveColumns {
+        rows: Vec<f32>,
+        peak_db: f32,
+    },
+    /// Live mode: the emotion of the last window, and how long the model took (ms).
+    Live {
+        reading: LiveReading,
+        model_ms: f64,
+    },
 }
 
 /// Where the audio comes from.
@@ -111,11 +126,13 @@ pub enum Source {
         name: String,
         url: String,
     },
-    /// Mono samples at the device's rate (the microphone).
+    /// Mono samples at the device's rate (the microphone), and the frames the recorder's
+    /// worklet posted (see [`crate::audio_in::mic::Recording`]).
     Samples {
         name: String,
-        samples: Vec<f32>,
+        samples: Rc<Vec<f32>>,
         sample_rate: u32,
+        posted: usize,
     },
     /// A recording analysed before, judged again by the model (the voice baseline changed).
     Analysed {
@@ -168,6 +185,8 @@ pub struct Outcome {
     /// The model that gave it (relative to the voice baseline in use then, if any): the one
     /// its explanation runs.
     pub model: Rc<EmotionModel>,
+    /// The microphone's samples, when it was recorded: (samples, their rate, frames posted).
+    pub recorded: Option<(Rc<Vec<f32>>, u32, usize)>,
 }
 
 /// Identity: two outcomes are equal only if they are the same one.
@@ -193,6 +212,10 @@ pub struct Compute {
     current: Cell<u32>,
     /// The same for explanations.
     explaining: Cell<u32>,
+    /// Live mode's stream and the model it reads with, while a recording is in progress.
+    live: RefCell<Option<(LiveStream, Rc<EmotionModel>)>>,
+    /// A live reading is waiting for its task.
+    reading_queued: Cell<bool>,
     on_update: Box<dyn Fn(Update)>,
 }
 
@@ -205,6 +228,8 @@ impl Compute {
             voice_job: Cell::new(0),
             current: Cell::new(0),
             explaining: Cell::new(0),
+            live: RefCell::new(None),
+            reading_queued: Cell::new(false),
             on_update: Box::new(on_update),
         })
     }
@@ -251,6 +276,8 @@ impl Compute {
             }
             Job::Cancel => self.current.set(0),
             Job::Explain { job, outcome } => self.explain(job, outcome),
+            Job::Live { samples, sample_rate } => self.live(&samples, sample_rate),
+            Job::LiveStop => *self.live.borrow_mut() = None,
             Job::MakeBaseline { clips } => self.make_baseline(clips),
             Job::SetBaseline(saved) => self.set_baseline(saved),
         }
@@ -285,6 +312,46 @@ impl Compute {
                 Err(Stop::Cancelled) => {}
             }
         });
+    }
+
+    /// One chunk of live mode: resample and log-mel it (the rows go to the page to draw), and
+    /// every [`ser::pipeline::LIVE_EVERY_FRAMES`] frames judge the last window, in a task of
+    /// its own so that no task holds both a chunk and a model run (a few milliseconds each).
+    fn live(self: &Rc<Self>, samples: &[f32], sample_rate: u32) {
+        let (columns, due) = {
+            let mut live = self.live.borrow_mut();
+            if live.is_none() {
+                let model = self.personal.borrow().clone().or_else(|| self.model.borrow().clone());
+                *live = model.and_then(|m| Some((LiveStream::new(&m, sample_rate).ok()?, m)));
+            }
+            let Some((stream, _)) = live.as_mut() else { return };
+            if stream.push(samples).is_err() {
+                *live = None;
+                return;
+            }
+            let rows = stream.new_rows();
+            let columns =
+                (!rows.is_empty()).then(|| Update::LiveColumns { rows: rows.to_vec(), peak_db: stream.peak_db() });
+            (columns, stream.reading_due())
+        };
+        if let Some(columns) = columns {
+            (self.on_update)(columns);
+        }
+        if due && !self.reading_queued.replace(true) {
+            let this = self.clone();
+            spawn_local(async move {
+                yield_now().await;
+                this.reading_queued.set(false);
+                let update = {
+                    let mut live = this.live.borrow_mut();
+                    let Some((stream, model)) = live.as_mut() else { return };
+                    let start = web::now_ms();
+                    let Ok(Some(reading)) = stream.reading(model) else { return };
+                    Update::Live { reading, model_ms: web::now_ms() - start }
+                };
+                (this.on_update)(update);
+            });
+        }
     }
 
     fn next_voice_job(&self) -> u32 {
@@ -476,6 +543,10 @@ async fn analyse(
     let pace = &mut Pacer { since: web::now_ms(), cancelled, progress };
     let name = source.name();
     let options = options_for(&model);
+    let recorded = match &source {
+        Source::Samples { samples, sample_rate, posted, .. } => Some((samples.clone(), *sample_rate, *posted)),
+        _ => None,
+    };
     let analysis = match source {
         Source::Analysed { analysis, .. } => analysis,
         source => Rc::new(analyse_speech(source, &options, pace).await?),
@@ -488,7 +559,7 @@ async fn analyse(
     pace.pause().await?;
     let report = reporting.finish()?;
 
-    let outcome = Outcome { name, analysis, report, model };
+    let outcome = Outcome { name, analysis, report, model, recorded };
     // Drawing the result is a task of its own.
     pace.pause().await?;
     Ok(outcome)

@@ -7,8 +7,8 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use ser::ModelInfo;
-use ser::model::Explanation;
+use ser::model::{Explanation, Prediction, valence_arousal};
+use ser::{LiveReading, ModelInfo};
 
 use crate::compute::{BaselineInfo, Outcome, Step, Update};
 
@@ -92,6 +92,63 @@ pub struct State {
     pub takes: Takes,
     /// The explanation of the result on show.
     pub explain: Explain,
+    /// Live mode while recording.
+    pub live: Live,
+}
+
+/// A stretch of the live band: (from s, to s, emotion).
+pub type Span = (f64, f64, Option<Rc<str>>);
+
+/// Live mode: what the last windows of the recording in progress sounded like.
+#[derive(Clone, Default)]
+pub struct Live {
+    /// Readings so far: two states are equal when they have seen the same readings.
+    pub seq: u32,
+    /// The latest reading (its prediction is `None` while the window holds no speech).
+    pub reading: Option<Rc<LiveReading>>,
+    /// The latest prediction, kept (dimmed) while listening so the bars do not jump.
+    pub last: Option<Rc<Prediction>>,
+    /// The band: (from s, to s, emotion) in recording time, one stretch per run of equal
+    /// readings; `None` while listening or not sure.
+    pub spans: Rc<Vec<Span>>,
+    /// The last few (valence, arousal) points, oldest first, for the moving dot's trail.
+    pub trail: Rc<Vec<(f32, f32)>>,
+    /// The last model run's time (ms).
+    pub model_ms: f64,
+}
+
+impl Live {
+    /// Points in the valence-arousal trail (about a second of readings).
+    pub const TRAIL: usize = 8;
+
+    fn add(&mut self, reading: LiveReading, model_ms: f64) {
+        let emotion = reading.prediction.as_ref().filter(|p| !p.unsure()).map(|p| Rc::<str>::from(p.emotion()));
+        let mut spans = self.spans.as_ref().clone();
+        let from = spans.last().map_or(0.0, |s| s.1);
+        match spans.last_mut() {
+            Some(last) if last.2 == emotion => last.1 = reading.end_s,
+            _ => spans.push((from, reading.end_s, emotion)),
+        }
+        self.spans = Rc::new(spans);
+        if let Some(p) = &reading.prediction {
+            let mut trail = self.trail.as_ref().clone();
+            if trail.len() == Self::TRAIL {
+                trail.remove(0);
+            }
+            trail.push(valence_arousal(p));
+            self.trail = Rc::new(trail);
+            self.last = Some(Rc::new(p.clone()));
+        }
+        self.reading = Some(Rc::new(reading));
+        self.model_ms = model_ms;
+        self.seq += 1;
+    }
+}
+
+impl PartialEq for Live {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+    }
 }
 
 /// The "Explain" toggle's state for the result on show.
@@ -122,6 +179,7 @@ impl Default for State {
             job: 0,
             takes: Takes::default(),
             explain: Explain::default(),
+            live: Live::default(),
         }
     }
 }
@@ -173,6 +231,8 @@ pub enum Action {
         message: String,
     },
     DismissError,
+    /// Changes nothing.
+    Nothing,
     /// Recordings of the person's voice went to the compute side to make a baseline.
     MakingBaseline,
     BaselineMade {
@@ -205,6 +265,10 @@ pub enum Action {
         job: u32,
         message: String,
     },
+    Live {
+        reading: LiveReading,
+        model_ms: f64,
+    },
 }
 
 impl From<Update> for Action {
@@ -224,6 +288,9 @@ impl From<Update> for Action {
             Update::ExplainProgress { job, fraction } => Action::ExplainProgress { job, fraction },
             Update::Explained { job, map, ms } => Action::Explained { job, map, ms },
             Update::ExplainFailed { job, message } => Action::ExplainFailed { job, message },
+            Update::Live { reading, model_ms } => Action::Live { reading, model_ms },
+            // Drawn straight onto the canvas by the page, never kept in the state.
+            Update::LiveColumns { .. } => Action::Nothing,
         }
     }
 }
@@ -243,6 +310,7 @@ pub fn reduce(state: &State, action: Action) -> State {
             }
             next.phase = Phase::MicStarting;
             next.mic_use = mic_use;
+            next.live = Live::default();
             next.error = None;
             next.notice = None;
             next.voice.error = None;
@@ -302,6 +370,12 @@ pub fn reduce(state: &State, action: Action) -> State {
             }
         }
         Action::DismissError => next.error = None,
+        Action::Nothing => {}
+        Action::Live { reading, model_ms } => {
+            if state.recording() && state.mic_use == MicUse::Analyse {
+                next.live.add(reading, model_ms);
+            }
+        }
         Action::MakingBaseline => {
             if state.recording() {
                 next.phase = Phase::Idle;

@@ -137,7 +137,7 @@ pub fn download_blob(file_name: &str, blob: &web_sys::Blob) -> Result<(), String
     save_url(file_name, web_sys::Url::create_object_url_with_blob(blob).map_err(js_text)?)
 }
 
-fn save_url(file_name: &str, url: String) -> Result<(), String> {
+pub fn save_url(file_name: &str, url: String) -> Result<(), String> {
     let document = gloo::utils::document();
     let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(js_text)?.unchecked_into();
     a.set_href(&url);

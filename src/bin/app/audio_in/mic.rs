@@ -17,8 +17,18 @@ use crate::web::{js_error_name, js_text};
 /// The longest recording, in seconds; recording stops by itself there.
 pub const MAX_SECONDS: f64 = 60.0;
 
-/// Level and time while recording: (elapsed seconds, level 0..1, reached the maximum).
-pub type OnChunk = Box<dyn Fn(f64, f32, bool)>;
+/// Each chunk kept, as it arrives: (its samples, their rate, elapsed seconds, level 0..1,
+/// reached the maximum).
+pub type OnChunk = Box<dyn Fn(&[f32], u32, f64, f32, bool)>;
+
+/// A finished recording: mono samples at the device's rate, and the frames the worklet posted
+/// until it ended (at the maximum the last chunk is cut, so these can exceed the samples by
+/// less than one chunk).
+pub struct Recording {
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+    pub posted: usize,
+}
 
 pub struct Recorder {
     context: AudioContext,
@@ -26,6 +36,7 @@ pub struct Recorder {
     source: MediaStreamAudioSourceNode,
     node: AudioWorkletNode,
     samples: Rc<RefCell<Vec<f32>>>,
+    posted: Rc<std::cell::Cell<usize>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     sample_rate: u32,
 }
@@ -93,6 +104,8 @@ impl Recorder {
         let samples = Rc::new(RefCell::new(Vec::<f32>::with_capacity(sample_rate as usize * 10)));
         let max_len = (MAX_SECONDS * sample_rate as f64) as usize;
         let sink = samples.clone();
+        let posted = Rc::new(std::cell::Cell::new(0));
+        let count = posted.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let Ok(chunk) = event.data().dyn_into::<js_sys::Float32Array>() else { return };
             let chunk = chunk.to_vec();
@@ -101,24 +114,26 @@ impl Recorder {
                 return;
             }
             let room = max_len - all.len();
-            all.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            count.set(count.get() + chunk.len());
+            let kept = &chunk[..chunk.len().min(room)];
+            all.extend_from_slice(kept);
             let rms = (chunk.iter().map(|s| s * s).sum::<f32>() / chunk.len().max(1) as f32).sqrt();
             // -60 dBFS .. 0 dBFS onto 0..1: a meter that moves for speech at normal distance.
             let level = ((20.0 * rms.max(1e-6).log10() + 60.0) / 60.0).clamp(0.0, 1.0);
             let elapsed = all.len() as f64 / sample_rate as f64;
             let full = all.len() >= max_len;
             drop(all);
-            on_chunk(elapsed, level, full);
+            on_chunk(kept, sample_rate, elapsed, level, full);
         });
         let port = node.port().map_err(fail)?;
         port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         source.connect_with_audio_node(&node).map_err(fail)?;
         let _ = context.resume();
-        Ok(Recorder { context, stream, source, node, samples, _on_message: on_message, sample_rate })
+        Ok(Recorder { context, stream, source, node, samples, posted, _on_message: on_message, sample_rate })
     }
 
-    /// Stops and returns the mono samples and their rate.
-    pub async fn stop(self) -> (Vec<f32>, u32) {
+    /// Stops and returns the recording.
+    pub async fn stop(self) -> Recording {
         // Ask the worklet for its last partial chunk, and give it a moment to arrive.
         if let Ok(port) = self.node.port() {
             let _ = port.post_message(&JsValue::NULL);
@@ -134,7 +149,7 @@ impl Recorder {
             let _ = JsFuture::from(p).await;
         }
         let samples = std::mem::take(&mut *self.samples.borrow_mut());
-        (samples, self.sample_rate)
+        Recording { samples, sample_rate: self.sample_rate, posted: self.posted.get() }
     }
 }
 

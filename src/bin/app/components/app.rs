@@ -1,6 +1,8 @@
 //! The page: owns the state reducer and the microphone recorder, and sends the compute side
 //! its jobs; every update it sends back becomes an action.
 
+use std::rc::Rc;
+
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -8,11 +10,13 @@ use super::compare::CompareView;
 use super::footer::Footer;
 use super::input_panel::InputPanel;
 use super::limits::Limits;
+use super::live::live_view;
 use super::presenter::Presenter;
 use super::result_view::ResultView;
 use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
 use super::voice_panel::{VoiceLine, VoicePanel};
-use crate::audio_in::mic::{OnChunk, Recorder};
+
+use crate::audio_in::mic::{OnChunk, Recorder, Recording};
 use crate::compute::{Compute, Job, Source, Update};
 use crate::state::{Action, MicUse, ModelState, Phase, State};
 use crate::voice_store::{self, Stored};
@@ -29,6 +33,10 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         use_memo((), move |_| {
             Compute::new(move |update| {
+                // Live columns go straight onto the canvas: the state never holds them.
+                if let Update::LiveColumns { rows, peak_db } = &update {
+                    return crate::plots::live::draw_columns(rows, *peak_db);
+                }
                 // The browser keeps exactly the baseline in use: saved when made, removed when
                 // the model refuses it.
                 let not_kept = match &update {
@@ -147,13 +155,17 @@ pub fn app() -> Html {
 
     let stop_recording = {
         let recorder = recorder.clone();
+        let compute = compute.clone();
         let (start, make_baseline) = (start.clone(), make_baseline.clone());
         let dispatcher = state.dispatcher();
         Callback::from(move |_: ()| {
             let Some((active, mic_use)) = recorder.borrow_mut().take() else { return };
             let (start, make_baseline, d) = (start.clone(), make_baseline.clone(), dispatcher.clone());
+            let compute = compute.clone();
             spawn_local(async move {
-                let (samples, sample_rate) = active.stop().await;
+                let Recording { samples, sample_rate, posted } = active.stop().await;
+                // After the recorder's last chunk, which live mode has seen too.
+                compute.send(Job::LiveStop);
                 if samples.is_empty() {
                     let message = "Nothing was recorded: the microphone sent no sound.".to_string();
                     d.dispatch(Action::Failed { job: None, message });
@@ -161,12 +173,14 @@ pub fn app() -> Html {
                 }
                 match mic_use {
                     MicUse::Analyse => {
-                        start.emit(Source::Samples { name: "microphone recording".into(), samples, sample_rate })
+                        let (name, samples) = ("microphone recording".into(), Rc::new(samples));
+                        start.emit(Source::Samples { name, samples, sample_rate, posted })
                     }
                     MicUse::Calibrate => make_baseline.emit(vec![Source::Samples {
                         name: "calibration recording".into(),
-                        samples,
+                        samples: Rc::new(samples),
                         sample_rate,
+                        posted,
                     }]),
                 }
             });
@@ -185,11 +199,16 @@ pub fn app() -> Html {
             if mic_use == MicUse::Analyse {
                 compute.send(Job::Cancel); // recording replaces a running analysis
             }
+            compute.send(Job::LiveStop);
             dispatcher.dispatch(Action::MicStarting(mic_use));
-            let (recorder, d, stop) = (recorder.clone(), dispatcher.clone(), stop.clone());
+            let (recorder, d, stop, compute) = (recorder.clone(), dispatcher.clone(), stop.clone(), compute.clone());
             spawn_local(async move {
                 let levels = d.clone();
-                let on_chunk: OnChunk = Box::new(move |elapsed_s, level, full| {
+                let on_chunk: OnChunk = Box::new(move |samples, sample_rate, elapsed_s, level, full| {
+                    // Live mode for recordings to analyse (not for the calibration sentence).
+                    if mic_use == MicUse::Analyse {
+                        compute.send(Job::Live { samples: samples.to_vec(), sample_rate });
+                    }
                     levels.dispatch(Action::MicLevel { elapsed_s, level });
                     if full {
                         // Not from inside the worklet's message handler, which stop() unhooks.
@@ -296,7 +315,7 @@ pub fn app() -> Html {
                        After your first visit it also works offline." }
                 </p>
                 <Limits />
-                <Presenter outcome={state.outcome.clone()} phase={state.phase.clone()} takes={state.takes.clone()}
+                <Presenter outcome={state.outcome.clone()} phase={state.phase.clone()} takes={state.takes.clone()} live={state.live.clone()}
                            on_clear={clear_takes(&state)} on_record={start_recording.reform(|_| MicUse::Analyse)} on_stop={stop_recording.clone()} />
             </header>
             <main>
@@ -312,6 +331,9 @@ pub fn app() -> Html {
                     on_record={start_recording.reform(|_| MicUse::Analyse)}
                     on_stop={stop_recording.clone()}
                 />
+                if matches!(state.phase, Phase::Recording { .. }) && !calibrating {
+                    { live_view(&state.live) }
+                }
                 if takes_baseline {
                     <VoicePanel
                         voice={state.voice.clone()}

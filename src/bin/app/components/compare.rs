@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::probabilities::detail;
 use crate::compute::Outcome;
 use crate::plots::emotion_color;
 use crate::state::Takes;
@@ -53,14 +54,7 @@ struct TakeProps {
 #[function_component(Take)]
 fn take(props: &TakeProps) -> Html {
     let p = &props.outcome.report.whole;
-    let (label, detail) = if p.unsure() {
-        (
-            "Not sure".to_string(),
-            format!("{} or {}? At most {:.0}% likely.", p.emotion(), p.runner_up(), p.confidence() * 100.0),
-        )
-    } else {
-        (p.emotion().to_string(), format!("{:.0}% confidence", p.confidence() * 100.0))
-    };
+    let (label, detail) = (if p.unsure() { "Not sure" } else { p.emotion() }, detail(p));
     let edge = if p.unsure() { "var(--muted)".to_string() } else { emotion_color(p.emotion(), p.best_index()) };
     let best = p.best_index();
     html! {

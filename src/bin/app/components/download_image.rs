@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
+use super::probabilities::{capitalise, detail};
 use crate::compute::Outcome;
 use crate::plots::heatmap;
 use crate::plots::{Theme, context_2d, css, emotion_color};
@@ -68,14 +69,8 @@ fn draw(o: &Outcome) -> Result<HtmlCanvasElement, String> {
     ctx.fill_rect(0.0, 0.0, w, h);
 
     let p = &o.report.whole;
-    let (label, detail) = if p.unsure() {
-        (
-            "Not sure".to_string(),
-            format!("{} or {}? At most {:.0}% likely.", capitalise(p.emotion()), p.runner_up(), p.confidence() * 100.0),
-        )
-    } else {
-        (capitalise(p.emotion()), format!("{:.0}% confidence", p.confidence() * 100.0))
-    };
+    let label = if p.unsure() { "Not sure".to_string() } else { capitalise(p.emotion()) };
+    let detail = detail(p);
     let edge = if p.unsure() { css(theme.muted) } else { emotion_color(p.emotion(), p.best_index()) };
 
     // The label, with the emotion's colour as its edge, as on the page.
@@ -148,11 +143,6 @@ fn text(ctx: &CanvasRenderingContext2d, s: &str, x: f64, y: f64, size: f64, bold
     ctx.set_font(&format!("{}{size}px {FONT}", if bold { "700 " } else { "" }));
     ctx.set_fill_style_str(color);
     let _ = ctx.fill_text_with_max_width(s, x, y, max_width);
-}
-
-fn capitalise(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Encodes the canvas as PNG (asynchronously, after the click) and downloads it; a failure

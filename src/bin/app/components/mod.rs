@@ -8,6 +8,7 @@ mod export;
 mod footer;
 mod input_panel;
 mod limits;
+mod live;
 mod playback;
 mod presenter;
 mod probabilities;

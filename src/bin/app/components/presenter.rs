@@ -9,15 +9,19 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::limits::LIMITS;
+use super::live::{live_strip, readout, say};
+use super::probabilities::bar_items;
 use crate::compute::Outcome;
-use crate::plots::emotion_color;
-use crate::state::{Phase, Takes};
+use crate::state::{Live, Phase, Takes};
+use ser::Prediction;
 
 #[derive(Properties, PartialEq)]
 pub struct PresenterProps {
     pub outcome: Option<Rc<Outcome>>,
     pub phase: Phase,
     pub takes: Takes,
+    /// Live mode while recording: what the view shows then.
+    pub live: Live,
     pub on_clear: Callback<()>,
     pub on_record: Callback<()>,
     pub on_stop: Callback<()>,
@@ -107,45 +111,28 @@ pub fn presenter(props: &PresenterProps) -> Html {
     // The big line: what is happening now, else the latest result.
     let (big, detail, color, unsure) = match (&props.phase, &props.outcome) {
         (Phase::MicStarting, _) => ("…".to_string(), "Starting the microphone".to_string(), None, false),
-        (Phase::Recording { elapsed_s, .. }, _) => (
-            "listening".to_string(),
-            format!("Recording {:.0} s. Press Space to stop.", elapsed_s.floor()),
-            None,
-            false,
-        ),
+        (Phase::Recording { elapsed_s, .. }, _) => {
+            let (big, detail, color) = readout(&props.live);
+            let unsure = big == "not sure";
+            (big, format!("{detail} · Recording {:.0} s, Space stops", elapsed_s.floor()), color, unsure)
+        }
         (Phase::Analysing { step, .. }, _) => ("…".to_string(), format!("{}…", step.label()), None, false),
         (Phase::Idle, Some(o)) => {
-            let p = &o.report.whole;
-            if p.unsure() {
-                let detail =
-                    format!("{} or {}? At most {:.0}% likely.", p.emotion(), p.runner_up(), p.confidence() * 100.0);
-                ("not sure".to_string(), detail, None, true)
-            } else {
-                let color = emotion_color(p.emotion(), p.best_index());
-                (p.emotion().to_string(), format!("{:.0}% confidence", p.confidence() * 100.0), Some(color), false)
-            }
+            let (big, detail, color) = say(&o.report.whole);
+            let unsure = color.is_none();
+            (big, detail, color, unsure)
         }
         (Phase::Idle, None) => {
             ("ready".to_string(), "Press Space to record, or leave and choose a clip.".to_string(), None, false)
         }
     };
-    let bars = matches!(props.phase, Phase::Idle).then_some(()).and(props.outcome.as_ref()).map(|o| {
-        let p = &o.report.whole;
-        let best = p.best_index();
-        html! {
-            <ul class="presenter-bars" aria-label="Probability of each emotion">
-                { for p.iter().enumerate().map(|(i, (label, prob))| html! {
-                    <li class={classes!((i == best).then_some("best"))}>
-                        <span class="bar-label">{ label }</span>
-                        <span class="bar-track" aria-hidden="true">
-                            <span class="bar-fill" style={format!("width: {:.2}%; background: {}", prob * 100.0, emotion_color(label, i))}></span>
-                        </span>
-                        <span class="bar-value">{ format!("{:.0}%", prob * 100.0) }</span>
-                    </li>
-                }) }
-            </ul>
-        }
-    });
+    let bars = match &props.phase {
+        Phase::Idle => props.outcome.as_ref().map(|o| bars(&o.report.whole)),
+        Phase::Recording { .. } => props.live.last.as_deref().map(bars),
+        _ => None,
+    };
+    let live = matches!(props.phase, Phase::Recording { .. })
+        .then(|| html! { <div class="presenter-live">{ live_strip(&props.live, true) }</div> });
     let takes = props.takes.list();
     let strip = (takes.len() == 2).then(|| {
         html! {
@@ -178,10 +165,15 @@ pub fn presenter(props: &PresenterProps) -> Html {
                     { for strip }
                 </div>
                 { for bars }
+                { for live }
             </div>
             <ul class="presenter-limits" aria-label="What this can and cannot do">
                 { for LIMITS.iter().map(|l| html! { <li>{ *l }</li> }) }
             </ul>
         </div>
     }
+}
+
+fn bars(p: &Prediction) -> Html {
+    html! { <ul class="presenter-bars" aria-label="Probability of each emotion">{ bar_items(p, None, true) }</ul> }
 }

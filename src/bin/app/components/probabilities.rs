@@ -31,7 +31,7 @@ pub fn prediction_card(props: &PredictionProps) -> Html {
                 <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
                 <p class="prediction" data-testid="prediction">{ "Not sure" }</p>
                 <p class="confidence" data-testid="confidence">
-                    { format!("{} or {}? At most {:.0}% likely.", capitalise(p.emotion()), p.runner_up(), p.confidence() * 100.0) }
+                    { detail(p) }
                 </p>
                 { for relative }
             </div>
@@ -42,13 +42,23 @@ pub fn prediction_card(props: &PredictionProps) -> Html {
         <div class="prediction-card" style={format!("--emotion: {color}")}>
             <p class="eyebrow">{ "Predicted emotion in " }<span class="file-name">{ &props.name }</span></p>
             <p class="prediction" data-testid="prediction">{ p.emotion() }</p>
-            <p class="confidence" data-testid="confidence">{ format!("{:.0}% confidence", p.confidence() * 100.0) }</p>
+            <p class="confidence" data-testid="confidence">{ detail(p) }</p>
             { for relative }
         </div>
     }
 }
 
-fn capitalise(word: &str) -> String {
+/// The line under a verdict, the same in every view: "Sad or calm? At most 45% likely." below
+/// the model's calibrated threshold, else "72% confidence".
+pub fn detail(p: &Prediction) -> String {
+    if p.unsure() {
+        format!("{} or {}? At most {:.0}% likely.", capitalise(p.emotion()), p.runner_up(), p.confidence() * 100.0)
+    } else {
+        format!("{:.0}% confidence", p.confidence() * 100.0)
+    }
+}
+
+pub fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
@@ -64,24 +74,30 @@ pub struct BarsProps {
 
 #[function_component(ProbabilityBars)]
 pub fn probability_bars(props: &BarsProps) -> Html {
-    let best = props.prediction.best_index();
     html! {
         <figure class="bars">
             <figcaption>{ props.caption.clone() }</figcaption>
-            <ul>
-                { for props.prediction.iter().enumerate().map(|(i, (label, p))| {
-                    let testid = props.testid.map(|t| format!("{t}-{label}"));
-                    html! {
-                        <li class={classes!((i == best).then_some("best"))}>
-                            <span class="bar-label">{ label }</span>
-                            <span class="bar-track" aria-hidden="true">
-                                <span class="bar-fill" style={format!("width: {:.2}%; background: {}", p * 100.0, emotion_color(label, i))}></span>
-                            </span>
-                            <span class="bar-value" data-testid={testid}>{ format!("{p:.4}") }</span>
-                        </li>
-                    }
-                }) }
-            </ul>
+            <ul>{ bar_items(&props.prediction, props.testid, false) }</ul>
         </figure>
+    }
+}
+
+/// One `li` per label: its name, its bar and its probability (as a percentage for a room,
+/// else to 4 decimals, with test ids `{testid}-{label}`).
+pub fn bar_items(prediction: &Prediction, testid: Option<&str>, percent: bool) -> Html {
+    let best = prediction.best_index();
+    html! {
+        { for prediction.iter().enumerate().map(|(i, (label, p))| {
+            let testid = testid.map(|t| format!("{t}-{label}"));
+            html! {
+                <li class={classes!((i == best).then_some("best"))}>
+                    <span class="bar-label">{ label }</span>
+                    <span class="bar-track" aria-hidden="true">
+                        <span class="bar-fill" style={format!("width: {:.2}%; background: {}", p * 100.0, emotion_color(label, i))}></span>
+                    </span>
+                    <span class="bar-value" data-testid={testid}>{ if percent { format!("{:.0}%", p * 100.0) } else { format!("{p:.4}") } }</span>
+                </li>
+            }
+        }) }
     }
 }

@@ -2,6 +2,8 @@
 //! point is the core's [`valence_arousal`], the probability-weighted mean of each emotion's
 //! place on Russell's circumplex ([`circumplex_angle`]); the page adds no mapping of its own.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::plots::emotion_color;
@@ -20,6 +22,9 @@ fn at(valence: f64, arousal: f64) -> (f64, f64) {
 #[derive(Properties, PartialEq)]
 pub struct ValenceArousalProps {
     pub prediction: Prediction,
+    /// Live mode: the last few points, oldest first, drawn as a fading trail to the dot.
+    #[prop_or_default]
+    pub trail: Rc<Vec<(f32, f32)>>,
 }
 
 #[function_component(ValenceArousal)]
@@ -63,6 +68,12 @@ pub fn valence_arousal_view(props: &ValenceArousalProps) -> Html {
                 <text class="va-axis-label" x="298" y={(CY + 20.0).to_string()} text-anchor="end">{ "pleasant" }</text>
                 <text class="va-axis-label" x="2" y={(CY + 20.0).to_string()} text-anchor="start">{ "unpleasant" }</text>
                 { for anchors }
+                if props.trail.len() > 1 {
+                    <polyline class="va-trail" style={format!("stroke: {color}")} points={props.trail.iter().map(|&(v, a)| {
+                        let (x, y) = at(v as f64, a as f64);
+                        format!("{x:.1},{y:.1}")
+                    }).collect::<Vec<_>>().join(" ")} />
+                }
                 <line class="va-ray" x1={CX.to_string()} y1={CY.to_string()} x2={format!("{x:.1}")} y2={format!("{y:.1}")} style={format!("stroke: {color}")} />
                 <circle class="va-dot" data-testid="va-dot" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="8" style={format!("fill: {color}")} />
             </svg>

@@ -3,6 +3,7 @@
 
 pub mod heatmap;
 pub mod prosody;
+pub mod live;
 pub mod saliency;
 pub mod waveform;
 
