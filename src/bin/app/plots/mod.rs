@@ -2,8 +2,8 @@
 //! image-like data (spectrogram, MFCC, colour bars) goes to the canvas as one ImageData.
 
 pub mod heatmap;
-pub mod prosody;
 pub mod live;
+pub mod prosody;
 pub mod saliency;
 pub mod waveform;
 
