@@ -479,7 +479,7 @@ const FRAMES_PER_STEP: usize = 400;
 const SAMPLES_PER_STEP: usize = 1 << 16;
 const WINDOWS_PER_STEP: usize = 1;
 /// Model runs (one per hidden patch).
-const RUNS_PER_STEP: usize = 2;
+const RUNS_PER_STEP: usize = 1;
 
 /// Hands the thread back to the browser every [`SLICE_MS`] of work, reports progress, and
 /// stops the job at the next step once it has been cancelled.
