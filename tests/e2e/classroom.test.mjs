@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, FIXTURE, ROOT, TOL, launch, makeSpeechWav, openApp, serPredict, startServer, watchNetwork,
+  ARTIFACTS, FIXTURE, ROOT, TOL, assertOwnReadsOnly, launch, makeSpeechWav, openApp, serPredict, startServer, watchNetwork,
 } from './helpers.mjs';
 
 const T = { timeout: 120_000 };
@@ -172,12 +172,7 @@ test('"Download image" saves a PNG of the result card made on the device', T, as
   assert.deepEqual([check.w, check.h], [1600, 900]);
   assert.ok(check.colours > 50, `the spectrogram is drawn (${check.colours} colours)`);
   writeFileSync(join(ARTIFACTS, 'download-image.png'), bytes);
-  const origin = new URL(srv.url).origin;
-  for (const r of network.slice(before)) {
-    const u = new URL(r.url);
-    assert.ok(u.origin === origin || ['blob:', 'data:'].includes(u.protocol), `request to another origin: ${r.url}`);
-    assert.ok(['GET', 'HEAD'].includes(r.method), `${r.method} ${r.url}`);
-  }
+  assertOwnReadsOnly(network.slice(before), srv.url);
   assert.equal(await page.locator('.download-image .error-inline').count(), 0);
 });
 
@@ -244,12 +239,7 @@ test('presenter mode: large type on a school laptop and a projector, and its key
 });
 
 test('the session made no request to another origin and sent nothing', T, async () => {
-  const origin = new URL(srv.url).origin;
-  for (const r of network) {
-    const u = new URL(r.url);
-    assert.ok(u.origin === origin || ['blob:', 'data:'].includes(u.protocol), `request to another origin: ${r.url}`);
-    assert.ok(['GET', 'HEAD'].includes(r.method), `${r.method} ${r.url}`);
-  }
+  assertOwnReadsOnly(network, srv.url);
   for (const r of srv.log) assert.ok(['GET', 'HEAD'].includes(r.method), `server saw ${r.method} ${r.url}`);
   assert.deepEqual(problems, [], 'errors in the page');
 });

@@ -42,6 +42,33 @@ export function watchNetwork(context, log) {
   context.on('request', (r) => log.push({ url: r.url(), method: r.method(), type: r.resourceType() }));
 }
 
+/** Asserts that every request in `log` (see watchNetwork) went to the page's own origin (or a
+ * blob:/data: URL) and only read (GET or HEAD). */
+export function assertOwnReadsOnly(log, url) {
+  const origin = new URL(url).origin;
+  for (const r of log) {
+    const u = new URL(r.url);
+    assert.ok(u.origin === origin || ['blob:', 'data:'].includes(u.protocol), `request to another origin: ${r.url}`);
+    assert.ok(['GET', 'HEAD'].includes(r.method), `${r.method} ${r.url}`);
+  }
+}
+
+/** A headless Chromium on the built page at 1280×800, downloads allowed, model loaded:
+ * `{ srv, browser, page, problems }`; `closeSession` ends it. */
+export async function openSession() {
+  const srv = await startServer();
+  const browser = await launch();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = await openApp(page, srv.url);
+  return { srv, browser, page, problems };
+}
+
+export async function closeSession(session) {
+  await session?.browser?.close();
+  session?.srv?.server.close();
+}
+
 /** Loads the page and waits for the model. */
 export async function openApp(page, url) {
   const problems = [];

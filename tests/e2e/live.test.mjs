@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, ROOT, TOL, exportReport, launch, openApp, serPredict, startServer, watchNetwork, writeWav,
+  ARTIFACTS, ROOT, TOL, exportReport, assertOwnReadsOnly, launch, openApp, serPredict, startServer, watchNetwork, writeWav,
 } from './helpers.mjs';
 
 const T = { timeout: 240_000 };
@@ -236,12 +236,7 @@ test('nothing dropped at the 60 s maximum: the samples analysed equal the sample
 });
 
 test('the live session made no request to another origin and sent nothing', T, async () => {
-  const origin = new URL(srv.url).origin;
-  for (const r of network) {
-    const u = new URL(r.url);
-    assert.ok(u.origin === origin || ['blob:', 'data:'].includes(u.protocol), `request to another origin: ${r.url}`);
-    assert.ok(['GET', 'HEAD'].includes(r.method), `${r.method} ${r.url}`);
-  }
+  assertOwnReadsOnly(network, srv.url);
   for (const r of srv.log) assert.ok(['GET', 'HEAD'].includes(r.method), `server saw ${r.method} ${r.url}`);
   assert.deepEqual(problems, [], 'errors in the page');
 });

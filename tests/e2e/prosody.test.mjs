@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, FIXTURE, ROOT, SER_BIN, TOL, exportReport, launch, openApp, serPredict, startServer,
+  ARTIFACTS, FIXTURE, ROOT, SER_BIN, TOL, closeSession, exportReport, openSession, serPredict,
 } from './helpers.mjs';
 
 const T = { timeout: 180_000 };
@@ -17,20 +17,14 @@ const NOISE = join(ROOT, 'tests/fixtures/librosa/white_noise.flac');
 // The page's light-scheme line colours (src/bin/app/plots/mod.rs, Theme::light).
 const PITCH = [0xd9, 0x48, 0x0f];
 const LOUDNESS = [0x0b, 0x72, 0x85];
-let srv; let browser; let page; let problems;
+let session; let page; let problems;
 
 before(async () => {
-  srv = await startServer();
-  browser = await launch();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  page = await context.newPage();
-  problems = await openApp(page, srv.url);
+  session = await openSession();
+  ({ page, problems } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  srv?.server.close();
-});
+after(() => closeSession(session));
 
 const track = () => page.locator('[data-testid="prosody-track"]');
 const summary = () => page.locator('[data-testid="prosody-summary"]');

@@ -6,24 +6,18 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, FIXTURE, exportReport, launch, makeSpeechWav, openApp, readWav16, serPredict, startServer, writeWav,
+  ARTIFACTS, FIXTURE, closeSession, exportReport, makeSpeechWav, openSession, readWav16, serPredict, writeWav,
 } from './helpers.mjs';
 
 const T = { timeout: 120_000 };
-let srv; let browser; let page; let problems;
+let session; let page; let problems;
 
 before(async () => {
-  srv = await startServer();
-  browser = await launch();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  page = await context.newPage();
-  problems = await openApp(page, srv.url);
+  session = await openSession();
+  ({ page, problems } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  srv?.server.close();
-});
+after(() => closeSession(session));
 
 const panel = () => page.locator('[data-testid="quality-panel"]');
 const warnings = () => page.locator('[data-testid="quality-panel"] [data-testid="warning"]');
