@@ -43,7 +43,7 @@ impl CentredFrames {
     }
 
     /// [`Self::push`] without a copy of its code per closure (the page's wasm is sized).
-    pub fn push_dyn(&mut self, samples: &[f32], each: &mut dyn FnMut(usize, &[f32])) {
+    pub(crate) fn push_dyn(&mut self, samples: &[f32], each: &mut dyn FnMut(usize, &[f32])) {
         self.buffer.extend_from_slice(samples);
         self.pushed += samples.len();
         self.emit(each);
@@ -56,7 +56,7 @@ impl CentredFrames {
     }
 
     /// [`Self::finish`] without a copy of its code per closure.
-    pub fn finish_dyn(&mut self, each: &mut dyn FnMut(usize, &[f32])) {
+    pub(crate) fn finish_dyn(&mut self, each: &mut dyn FnMut(usize, &[f32])) {
         let half = self.frame_length / 2;
         self.buffer.resize(self.buffer.len() + half, 0.0);
         self.emit(each);
