@@ -37,6 +37,13 @@ def tone(sr, channels, seconds, hz):
     return np.repeat(y[:, None], channels, axis=1) if channels > 1 else y
 
 
+# The same speech in the lossy formats soundfile writes, which the page hands to the browser's
+# decoder (its core reads WAV and FLAC only): name: (format, subtype, extra soundfile kwargs).
+SPEECH_FIXTURES = {
+    "ravdess_01_angry.mp3": ("MP3", "MPEG_LAYER_III", {"bitrate_mode": "CONSTANT", "compression_level": 0.9}),
+    "ravdess_01_angry_vorbis.ogg": ("OGG", "VORBIS", {"compression_level": 0.9}),
+}
+
 # name: ffmpeg options between the input and the output (input options first, if any).
 SOURCE = "../librosa/ravdess_01_angry.flac"
 FFMPEG_FIXTURES = {
@@ -75,6 +82,12 @@ def main():
         info = sf.info(path)
         print(f"{name}: {path.stat().st_size} bytes, {info.samplerate} Hz, {info.channels} ch, "
               f"{info.frames} frames")
+        assert path.stat().st_size < 30_000, f"{name} is too big for a committed fixture"
+    speech, sr = sf.read(OUT / SOURCE)
+    for name, (fmt, subtype, kw) in SPEECH_FIXTURES.items():
+        path = OUT / name
+        sf.write(path, speech, sr, format=fmt, subtype=subtype, **kw)
+        print(f"{name}: {path.stat().st_size} bytes")
         assert path.stat().st_size < 30_000, f"{name} is too big for a committed fixture"
 
 

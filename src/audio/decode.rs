@@ -1,6 +1,7 @@
 //! Decoding with symphonia. The format is taken from the content, never from a file name.
 //! Output is mono (the mean of all channels) at the file's own sample rate.
 
+use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 
 use std::io::Read;
@@ -44,7 +45,7 @@ pub const CLIP_LEVEL: f32 = 0.989;
 /// What a recording was before it became mono at 16 kHz: the facts the input-quality report
 /// (`pipeline::Quality`) needs that the analysis signal no longer shows. Peak and clipping
 /// are counted over every channel, since a channel clipped alone is halved in the mono mix.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SourceStats {
     pub sample_rate: u32,
     pub channels: usize,

@@ -364,7 +364,7 @@ pub fn prosody(signal: &[f32], params: &PitchParams) -> Result<Prosody, InvalidP
 }
 
 /// The pitch and loudness tracks of one signal, one value per frame of every field.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prosody {
     /// YIN's estimate in every frame, voiced or not (librosa's numbers).
     pub f0_hz: Vec<f32>,

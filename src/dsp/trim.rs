@@ -2,9 +2,10 @@
 //! `ref=np.max`: a frame is silent when its RMS is more than `top_db` below the loudest frame.
 
 use super::frames::frame_all;
+use serde::{Deserialize, Serialize};
 
 /// A half-open range of samples `[start, end)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     pub start: usize,
     pub end: usize,

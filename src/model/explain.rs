@@ -53,6 +53,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 use serde_json::{Map, Value, json};
@@ -84,7 +85,7 @@ impl Default for OcclusionParams {
 }
 
 /// The occlusion map of one clip's prediction.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     /// The index of the emotion explained (the prediction's best) in the model's labels.
     pub emotion: usize,

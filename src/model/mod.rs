@@ -160,7 +160,7 @@ impl ModelInput {
 }
 
 /// Probabilities over the model's labels.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     pub labels: Arc<Vec<String>>,
     pub probabilities: Vec<f32>,

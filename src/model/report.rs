@@ -2,6 +2,7 @@
 //! the kept intervals and, for long clips, a timeline of windowed predictions, and a summary
 //! of the voice's pitch and loudness.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{EmotionModel, Prediction};
@@ -11,14 +12,16 @@ use crate::pipeline::{Analysis, Quality};
 use crate::stepwise::Stepwise;
 
 /// One timeline window, in seconds of the original recording.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     pub start_s: f64,
     pub end_s: f64,
     pub prediction: Prediction,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// The derived serde form is the whole report, for moving it between threads (the page's
+/// worker); [`Self::to_json`] is the format `ser` prints and the page exports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub whole: Prediction,
     pub kept: Vec<[f64; 2]>,

@@ -18,6 +18,7 @@ use crate::audio::MonoResampler;
 use crate::dsp::{CentredFrames, FeatureParams, LogMelStream, LogMelToMfcc, mean_square};
 use crate::error::Result;
 use crate::model::{EmotionModel, MIN_FRAMES, ModelInput, Prediction};
+use serde::{Deserialize, Serialize};
 
 /// The quietest trim frame (mean square, in dB relative to full scale) that counts as speech
 /// in live mode: -55 dBFS RMS, about 25 dB under conversational speech at a laptop microphone
@@ -31,7 +32,7 @@ pub const LIVE_EVERY_FRAMES: usize = 10;
 
 /// One live reading: the window `[start_s, end_s)` of the recording (16 kHz time) and the
 /// model's answer, or `None` when the window holds no speech.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveReading {
     pub start_s: f64,
     pub end_s: f64,

@@ -24,7 +24,7 @@
 //!
 //! The warning thresholds come from the training data's own distribution; see each constant.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Analysis;
 use crate::audio::SourceStats;
@@ -90,7 +90,7 @@ pub const MIN_SPEECH_S: f64 = 1.2;
 pub const TRUNCATION_TOLERANCE_S: f64 = 0.1;
 
 /// A file that ends before the length its header announces.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Truncation {
     pub announced_s: f64,
     pub present_s: f64,
@@ -100,7 +100,7 @@ pub struct Truncation {
 /// measures. Figures that could not be measured are `None`: recordings streamed from disk
 /// (`pipeline::analyse_long`) have no noise or bandwidth figure, since their passes never hold
 /// the signal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
     pub peak_dbfs: f64,
     pub rms_dbfs: f64,

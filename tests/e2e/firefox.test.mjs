@@ -102,6 +102,8 @@ after(async () => {
 });
 
 test('Firefox: an upload gives the same emotion and probabilities as ser predict', { timeout: 120_000 }, async () => {
+  // The model and the analyses run in the compute worker here too (module workers, Firefox 114+).
+  assert.equal(await waitFor(`return document.documentElement.dataset.compute`, 'the compute side'), 'worker');
   const want = serPredict(FIXTURE);
   await upload(FIXTURE);
   const shown = await waitFor(`

@@ -2,7 +2,8 @@
 //! as the CLI. On native targets it is an empty program, so `cargo build` of every target
 //! keeps working.
 //!
-//! - [`compute`]: the model and the analyses, behind two messages (`Job` in, `Update` out).
+//! - [`compute`]: the model and the analyses, behind two messages (`Job` in, `Update` out),
+//!   in a Web Worker that runs this same module.
 //! - [`state`]: the page's state as plain data and a pure reducer.
 //! - [`audio_in`]: where audio comes from (file bytes, the browser's decoder, the microphone).
 //! - [`plots`]: canvas drawings (plotters + ImageData).
@@ -30,15 +31,24 @@ fn main() {}
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::JsCast;
 
-/// Starts the page: panic hook, service worker, then the yew app in `#app`.
+/// Starts the page: panic hook, service worker, then the yew app in `#app`. In the compute
+/// worker (no window), serves its jobs instead.
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    if web_sys::window().is_none() {
+        return compute::worker::run();
+    }
     yew::set_custom_panic_hook(Box::new(|info| show_fatal(&info.to_string())));
     web::register_service_worker();
-    let document = gloo::utils::document();
-    let root = document.get_element_by_id("app").unwrap_or_else(|| document.body().expect("body").into());
-    root.set_inner_html("");
-    yew::Renderer::<components::App>::with_root(root).render();
+    // The first render in a task of its own: the browser finishes compiling and starting the
+    // wasm in the task that ends its download, and the two together ran over 50 ms.
+    wasm_bindgen_futures::spawn_local(async {
+        web::yield_now().await;
+        let document = gloo::utils::document();
+        let root = document.get_element_by_id("app").unwrap_or_else(|| document.body().expect("body").into());
+        root.set_inner_html("");
+        yew::Renderer::<components::App>::with_root(root).render();
+    });
 }
 
 /// A panic leaves the wasm instance unusable, so say so in plain words outside the yew tree.

@@ -44,10 +44,13 @@ pub async fn yield_now() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// GETs one of the page's own files.
+/// GETs one of the page's own files (from the page or the compute worker, which sits beside it).
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+    let request = match web_sys::window() {
+        Some(window) => window.fetch_with_str(url),
+        None => js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().fetch_with_str(url),
+    };
+    let response: web_sys::Response = JsFuture::from(request)
         .await
         .map_err(|e| format!("{url} could not be downloaded ({})", js_text(e)))?
         .dyn_into()
@@ -69,8 +72,9 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// The clock of the page, or of the worker the code runs in.
 fn performance() -> Option<web_sys::Performance> {
-    web_sys::window().and_then(|w| w.performance())
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok()?.dyn_into().ok()
 }
 
 /// Milliseconds on the page's monotonic clock.
@@ -88,6 +92,23 @@ pub fn mark_input() {
         p.clear_marks();
         let _ = p.mark(MARK_INPUT);
     }
+}
+
+/// Marked once the app's first frame is on screen (the tests' start of "the page is usable").
+pub const MARK_APP_SHOWN: &str = "ser:app-shown";
+
+/// Marks `name` on the page's timeline once the next frame has been laid out and painted.
+pub fn mark_after_paint(name: &'static str) {
+    let Some(window) = web_sys::window() else { return };
+    let after_frame = Closure::once_into_js(move || {
+        gloo::timers::callback::Timeout::new(0, move || {
+            if let Some(p) = performance() {
+                let _ = p.mark(name);
+            }
+        })
+        .forget();
+    });
+    let _ = window.request_animation_frame(after_frame.unchecked_ref());
 }
 
 /// Marks the start of an analysis step, for the per-step figures of scripts/bench_web.sh.

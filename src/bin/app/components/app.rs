@@ -59,7 +59,10 @@ pub fn app() -> Html {
 
     {
         let compute = compute.clone();
-        use_effect_with((), move |_| compute.send(Job::LoadModel));
+        use_effect_with((), move |_| {
+            compute.send(Job::LoadModel);
+            web::mark_after_paint(web::MARK_APP_SHOWN);
+        });
     }
 
     // A baseline saved on an earlier visit, used again once the model can check it.
@@ -118,7 +121,7 @@ pub fn app() -> Html {
         let baseline_made = state.voice.baseline.map(|b| b.made_ms.to_bits());
         use_effect_with(baseline_made, move |_| {
             if let Some(o) = outcome {
-                start.emit(Source::Analysed { name: o.name.clone(), analysis: o.analysis.clone() });
+                start.emit(Source::Analysed { name: o.name.clone(), outcome: o.id });
             }
         });
     }
@@ -297,7 +300,7 @@ pub fn app() -> Html {
                 *j
             };
             dispatcher.dispatch(Action::ExplainStarted { job });
-            compute.send(Job::Explain { job, outcome });
+            compute.send(Job::Explain { job, outcome: outcome.id });
         })
     };
 

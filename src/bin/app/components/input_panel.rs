@@ -4,7 +4,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::audio_in::mic::MAX_SECONDS;
-use crate::compute::MAX_FILE_MB;
+use crate::compute::engine::MAX_FILE_MB;
 use crate::state::Phase;
 use ser::audio::DecodeLimits;
 

@@ -1,6 +1,5 @@
-//! The compute side of the page: it owns the model and runs analyses, and talks to the page
-//! only through two messages, [`Job`] in and [`Update`] out (the shape of yew's web-worker
-//! examples), so moving it into a Web Worker changes where it runs, not what the page says.
+//! The engine: it owns the model and runs analyses, taking [`Job`]s and answering with
+//! [`Update`]s, in a Web Worker or (where none starts) on the page.
 //!
 //! One analysis runs step by step: decode + resample → trim + features → model → timeline
 //! windows, each stage a core [`Stepwise`] machine driven by one loop that hands the thread
@@ -11,193 +10,37 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use ser::audio::SourceStats;
-use ser::model::{Explaining, Explanation, OcclusionParams, WHOLE_CLIP_MAX_S};
+use ser::model::{Explaining, OcclusionParams, WHOLE_CLIP_MAX_S};
 use ser::{
-    Analyser, Analysis, Baseline, EmotionModel, LiveReading, LiveStream, Loader, ModelInfo, MonoResampler,
-    PipelineOptions, Report, Reporting, Resampling, SerError, Stepwise, analyse_16k,
+    Analyser, Analysis, Baseline, EmotionModel, LiveStream, Loader, MonoResampler, PipelineOptions, Report, Reporting,
+    Resampling, SerError, Stepwise, analyse_16k,
 };
+use std::future::Future;
+use std::pin::Pin;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::audio_in::browser_decode;
+use super::{BaselineInfo, Job, Outcome, SavedBaseline, Source, Step, Update};
 use crate::web::{self, yield_now};
 
-/// What the page asks of the compute side.
-pub enum Job {
-    /// Fetch and load the model (once, when the page opens).
-    LoadModel,
-    /// Analyse one recording; a newer `Analyse` replaces a running one.
-    Analyse { job: u32, source: Source },
-    /// Stop the running analysis at its next step.
-    Cancel,
-    /// Add recordings of the person's everyday voice to those given so far in this visit and
-    /// make a voice baseline of them all; later analyses are relative to it.
-    MakeBaseline { clips: Vec<Source> },
-    /// Use a saved baseline summary (`Baseline::to_json`) made at `made_ms`, or none: results
-    /// for voices in general again.
-    SetBaseline(Option<SavedBaseline>),
-    /// Explain a result's answer (an occlusion map, with the model that gave it); a newer
-    /// analysis or explanation stops it.
-    Explain { job: u32, outcome: Rc<Outcome> },
-    /// Live mode: the next chunk of a recording in progress (the first starts the stream).
-    Live { samples: Vec<f32>, sample_rate: u32 },
-    /// Live mode ends (the recording stopped, or a new one starts).
-    LiveStop,
+/// The browser's decoder, for what the core cannot read: mono samples and their rate, or why
+/// not. It needs Web Audio, which only the page has: in a worker it is a request to the page.
+pub type Decode = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Decoded>>>>;
+/// Mono samples and their rate, or why the browser could not decode them.
+pub type Decoded = Result<(Vec<f32>, u32), String>;
+
+/// How many recent results the engine keeps, to explain them or judge them again (the page
+/// shows two takes and the current result).
+const KEPT_RESULTS: usize = 6;
+
+/// What the engine keeps of a result: what it was analysed from, and the model that judged it.
+struct Kept {
+    id: u32,
+    analysis: Rc<Analysis>,
+    model: Rc<EmotionModel>,
 }
 
-/// A baseline summary as the page keeps it: no audio, and when it was made.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SavedBaseline {
-    pub summary: String,
-    /// Milliseconds since 1970 (`Date.now()`), shown to the person in local time.
-    pub made_ms: f64,
-}
-
-/// What a baseline in use is made of, for the page to describe it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BaselineInfo {
-    pub clips: usize,
-    pub speech_s: f64,
-    pub made_ms: f64,
-}
-
-/// What the compute side tells the page.
-pub enum Update {
-    ModelReady(Rc<ModelInfo>),
-    ModelFailed(String),
-    Progress {
-        job: u32,
-        step: Step,
-        fraction: f64,
-    },
-    Done {
-        job: u32,
-        outcome: Rc<Outcome>,
-    },
-    /// One sentence a person understands.
-    Failed {
-        job: u32,
-        message: String,
-    },
-    /// A new baseline is in use; `saved` is what the page keeps to restore it.
-    BaselineMade {
-        info: BaselineInfo,
-        saved: SavedBaseline,
-        /// Recordings given in this visit that it is made of (more can be added to them).
-        clips_this_visit: usize,
-    },
-    /// The recordings cannot make a baseline; the baseline in use, if any, is unchanged.
-    BaselineFailed(String),
-    /// A saved baseline is in use again.
-    BaselineRestored(BaselineInfo),
-    /// A saved baseline cannot be used (an older format, another model); none is in use.
-    SavedBaselineRefused(String),
-    ExplainProgress {
-        job: u32,
-        fraction: f64,
-    },
-    /// The map, and how long it took (ms, from the job to the map).
-    Explained {
-        job: u32,
-        map: Rc<Explanation>,
-        ms: f64,
-    },
-    ExplainFailed {
-        job: u32,
-        message: String,
-    },
-    /// Live mode: log-mel rows (dB, frame-major) the last chunk completed, to draw on a scale
-    /// whose top is `peak_db`, the loudest cell so far.
-    LiveColumns {
-        rows: Vec<f32>,
-        peak_db: f32,
-    },
-    /// Live mode: the emotion of the last window, and how long the model took (ms).
-    Live {
-        reading: LiveReading,
-        model_ms: f64,
-    },
-}
-
-/// Where the audio comes from.
-pub enum Source {
-    File(web_sys::File),
-    /// One of the bundled sample clips, fetched from the page's own origin.
-    Sample {
-        name: String,
-        url: String,
-    },
-    /// Mono samples at the device's rate (the microphone), and the frames the recorder's
-    /// worklet posted (see [`crate::audio_in::mic::Recording`]).
-    Samples {
-        name: String,
-        samples: Rc<Vec<f32>>,
-        sample_rate: u32,
-        posted: usize,
-    },
-    /// A recording analysed before, judged again by the model (the voice baseline changed).
-    Analysed {
-        name: String,
-        analysis: Rc<Analysis>,
-    },
-}
-
-impl Source {
-    pub fn name(&self) -> String {
-        match self {
-            Source::File(f) => f.name(),
-            Source::Sample { name, .. } | Source::Samples { name, .. } | Source::Analysed { name, .. } => name.clone(),
-        }
-    }
-}
-
-/// The stages of one analysis, in order; the progress bar names the current one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    Reading,
-    Decoding,
-    Resampling,
-    Features,
-    Model,
-    Timeline,
-    Explain,
-}
-
-impl Step {
-    pub fn label(self) -> &'static str {
-        match self {
-            Step::Reading => "Reading the audio",
-            Step::Decoding => "Decoding",
-            Step::Resampling => "Resampling to 16 kHz",
-            Step::Features => "Removing silence and computing features",
-            Step::Model => "Running the emotion model",
-            Step::Timeline => "Building the emotion timeline",
-            Step::Explain => "Explaining the answer",
-        }
-    }
-}
-
-/// A finished analysis: what the result view draws and exports.
-pub struct Outcome {
-    pub name: String,
-    /// Shared with a later judgement of the same recording (see [`Source::Analysed`]).
-    pub analysis: Rc<Analysis>,
-    pub report: Report,
-    /// The model that gave it (relative to the voice baseline in use then, if any): the one
-    /// its explanation runs.
-    pub model: Rc<EmotionModel>,
-    /// The microphone's samples, when it was recorded: (samples, their rate, frames posted).
-    pub recorded: Option<(Rc<Vec<f32>>, u32, usize)>,
-}
-
-/// Identity: two outcomes are equal only if they are the same one.
-impl PartialEq for Outcome {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other)
-    }
-}
-
-/// The compute side: takes [`Job`]s, reports [`Update`]s through the callback it was made with.
-pub struct Compute {
+/// Takes [`Job`]s, reports [`Update`]s through the callback it was made with.
+pub struct Engine {
     /// The model for voices in general.
     model: RefCell<Option<Rc<EmotionModel>>>,
     /// The same model relative to the person's voice, while a baseline is set.
@@ -216,11 +59,14 @@ pub struct Compute {
     live: RefCell<Option<(LiveStream, Rc<EmotionModel>)>>,
     /// A live reading is waiting for its task.
     reading_queued: Cell<bool>,
+    /// The last few results, newest last.
+    kept: RefCell<Vec<Kept>>,
+    decode: Decode,
     on_update: Box<dyn Fn(Update)>,
 }
 
-impl Compute {
-    pub fn new(on_update: impl Fn(Update) + 'static) -> Rc<Self> {
+impl Engine {
+    pub fn new(on_update: impl Fn(Update) + 'static, decode: Decode) -> Rc<Self> {
         Rc::new(Self {
             model: RefCell::new(None),
             personal: RefCell::new(None),
@@ -230,6 +76,8 @@ impl Compute {
             explaining: Cell::new(0),
             live: RefCell::new(None),
             reading_queued: Cell::new(false),
+            kept: RefCell::new(Vec::new()),
+            decode,
             on_update: Box::new(on_update),
         })
     }
@@ -258,16 +106,27 @@ impl Compute {
                     (self.on_update)(Update::Failed { job, message: STILL_LOADING.into() });
                     return;
                 };
+                // A result judged again: what it was analysed from.
+                let prior = match &source {
+                    Source::Analysed { outcome, .. } => match self.kept(*outcome) {
+                        Some((analysis, _)) => Some(analysis),
+                        None => return (self.on_update)(Update::Failed { job, message: FORGOTTEN.into() }),
+                    },
+                    _ => None,
+                };
                 let this = self.clone();
                 spawn_local(async move {
                     let cancelled = || this.current.get() != job;
                     let progress = |step, fraction| (this.on_update)(Update::Progress { job, step, fraction });
-                    let result = analyse(source, model, &progress, &cancelled).await;
+                    let result = analyse(job, source, prior, model.clone(), &this.decode, &progress, &cancelled).await;
                     if cancelled() {
                         return;
                     }
                     match result {
-                        Ok(outcome) => (this.on_update)(Update::Done { job, outcome: Rc::new(outcome) }),
+                        Ok(outcome) => {
+                            this.keep(Kept { id: job, analysis: outcome.analysis.clone(), model });
+                            (this.on_update)(Update::Done { job, outcome: Rc::new(outcome) })
+                        }
                         Err(Stop::Failed(message)) => (this.on_update)(Update::Failed { job, message }),
                         Err(Stop::Core(e)) => (this.on_update)(Update::Failed { job, message: e.to_string() }),
                         Err(Stop::Cancelled) => {}
@@ -283,15 +142,31 @@ impl Compute {
         }
     }
 
-    fn explain(self: &Rc<Self>, job: u32, outcome: Rc<Outcome>) {
+    fn keep(&self, kept: Kept) {
+        let mut all = self.kept.borrow_mut();
+        if all.len() == KEPT_RESULTS {
+            all.remove(0);
+        }
+        all.push(kept);
+    }
+
+    /// A result kept by its id: what it was analysed from, and the model that judged it.
+    fn kept(&self, id: u32) -> Option<(Rc<Analysis>, Rc<EmotionModel>)> {
+        self.kept.borrow().iter().find(|k| k.id == id).map(|k| (k.analysis.clone(), k.model.clone()))
+    }
+
+    fn explain(self: &Rc<Self>, job: u32, outcome: u32) {
         self.explaining.set(job);
+        let Some((analysis, model)) = self.kept(outcome) else {
+            return (self.on_update)(Update::ExplainFailed { job, message: FORGOTTEN.into() });
+        };
         let this = self.clone();
         spawn_local(async move {
             let stale = || this.explaining.get() != job;
             let progress = |_: Step, fraction: f64| (this.on_update)(Update::ExplainProgress { job, fraction });
             let pace = &mut Pacer { since: web::now_ms(), cancelled: &stale, progress: &progress };
             let start = web::now_ms();
-            let (model, features) = (&outcome.model, &outcome.analysis.features);
+            let (model, features) = (&model, &analysis.features);
             let result = async {
                 // As `ser explain`: beyond this the answer is a mean of windows, not one run.
                 if Report::whole_from_windows(model, features.n_frames) {
@@ -376,7 +251,7 @@ impl Compute {
             let mut added = Vec::with_capacity(clips.len());
             for source in clips {
                 let name = source.name();
-                let message = match analyse_speech(source, &options, &mut pace).await {
+                let message = match analyse_speech(source, &options, &this.decode, &mut pace).await {
                     Ok(analysis) => {
                         added.push(analysis);
                         continue;
@@ -438,6 +313,8 @@ impl Compute {
 }
 
 const STILL_LOADING: &str = "The emotion model is still loading. Try again in a moment.";
+/// A result older than the [`KEPT_RESULTS`] the engine keeps.
+const FORGOTTEN: &str = "This result is no longer held in memory; analyse the recording again.";
 
 /// The options `ser predict` uses with this model.
 fn options_for(model: &EmotionModel) -> PipelineOptions {
@@ -527,8 +404,11 @@ impl Pacer<'_> {
 }
 
 async fn analyse(
+    id: u32,
     source: Source,
+    prior: Option<Rc<Analysis>>,
     model: Rc<EmotionModel>,
+    decode: &Decode,
     report_progress: &dyn Fn(Step, f64),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Outcome, Stop> {
@@ -547,9 +427,9 @@ async fn analyse(
         Source::Samples { samples, sample_rate, posted, .. } => Some((samples.clone(), *sample_rate, *posted)),
         _ => None,
     };
-    let analysis = match source {
-        Source::Analysed { analysis, .. } => analysis,
-        source => Rc::new(analyse_speech(source, &options, pace).await?),
+    let analysis = match prior {
+        Some(analysis) => analysis,
+        None => Rc::new(analyse_speech(source, &options, decode, pace).await?),
     };
 
     pace.begin(Step::Model, 0.7).await?;
@@ -559,7 +439,7 @@ async fn analyse(
     pace.pause().await?;
     let report = reporting.finish()?;
 
-    let outcome = Outcome { name, analysis, report, model, recorded };
+    let outcome = Outcome { id, name, analysis, report, recorded };
     // Drawing the result is a task of its own.
     pace.pause().await?;
     Ok(outcome)
@@ -567,12 +447,18 @@ async fn analyse(
 
 /// Decode, resample, trim the silence and compute the features: what every recording goes
 /// through, whether it is analysed or makes a voice baseline.
-async fn analyse_speech(source: Source, options: &PipelineOptions, pace: &mut Pacer<'_>) -> Result<Analysis, Stop> {
+async fn analyse_speech(
+    source: Source,
+    options: &PipelineOptions,
+    decode: &Decode,
+    pace: &mut Pacer<'_>,
+) -> Result<Analysis, Stop> {
     let progress = pace.progress;
     // `recorded`: what the recording was before 16 kHz, for the quality report.
     let (signal, recorded) = match source {
         Source::Samples { samples, sample_rate, .. } => resample(&samples, sample_rate, options, pace).await?,
-        Source::Analysed { analysis, .. } => return Ok(Analysis::clone(&analysis)),
+        // Judged again from the analysis kept (see `Engine::kept`), never analysed afresh.
+        Source::Analysed { .. } => return Err(Stop::Failed(FORGOTTEN.into())),
         Source::File(file) => {
             // Refused before reading: the page holds the whole file in memory.
             let got_mb = file.size() / 1e6;
@@ -581,12 +467,12 @@ async fn analyse_speech(source: Source, options: &PipelineOptions, pace: &mut Pa
             }
             progress(Step::Reading, 0.02);
             let bytes = web::read_file(&file).await?;
-            load(&bytes, options, pace).await?
+            load(&bytes, options, decode, pace).await?
         }
         Source::Sample { url, .. } => {
             progress(Step::Reading, 0.02);
             let bytes = web::fetch_bytes(&url).await?;
-            load(&bytes, options, pace).await?
+            load(&bytes, options, decode, pace).await?
         }
     };
 
@@ -599,11 +485,16 @@ async fn analyse_speech(source: Source, options: &PipelineOptions, pace: &mut Pa
 /// Decodes to the analysis rate with the core's [`Loader`] (WAV, FLAC, MP3, OGG, exactly as
 /// the CLI); formats the core does not read (m4a, webm/opus, …) go through the browser's
 /// decoder instead.
-async fn load(bytes: &[u8], options: &PipelineOptions, pace: &mut Pacer<'_>) -> Result<(Vec<f32>, SourceStats), Stop> {
+async fn load(
+    bytes: &[u8],
+    options: &PipelineOptions,
+    decode: &Decode,
+    pace: &mut Pacer<'_>,
+) -> Result<(Vec<f32>, SourceStats), Stop> {
     pace.begin(Step::Decoding, 0.05).await?;
     let mut loader = match Loader::from_bytes(bytes, options) {
         Ok(loader) => loader,
-        Err(e) => return fall_back(bytes, e, options, pace).await,
+        Err(e) => return fall_back(bytes, e, options, decode, pace).await,
     };
     // Said at once for a file that announces its length, not after decoding 20 minutes of it.
     let limit = options.limits.max_seconds;
@@ -614,7 +505,7 @@ async fn load(bytes: &[u8], options: &PipelineOptions, pace: &mut Pacer<'_>) -> 
         Ok(()) => Ok(loader.finish_with_source()?),
         // The container was readable but not its contents: let the browser try, as before
         // anything was decoded.
-        Err(Stop::Core(e)) if loader.decoded_seconds() == 0.0 => fall_back(bytes, e, options, pace).await,
+        Err(Stop::Core(e)) if loader.decoded_seconds() == 0.0 => fall_back(bytes, e, options, decode, pace).await,
         Err(stop) => Err(stop),
     }
 }
@@ -624,12 +515,13 @@ async fn fall_back(
     bytes: &[u8],
     e: SerError,
     options: &PipelineOptions,
+    decode: &Decode,
     pace: &mut Pacer<'_>,
 ) -> Result<(Vec<f32>, SourceStats), Stop> {
     if !matches!(e, SerError::NotAudio | SerError::UnsupportedCodec(_)) {
         return Err(e.into());
     }
-    let Ok((samples, rate)) = browser_decode(bytes).await else {
+    let Ok((samples, rate)) = decode(bytes.to_vec()).await else {
         return Err(e.into());
     };
     resample(&samples, rate, options, pace).await
