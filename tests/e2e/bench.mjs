@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-import { DIST, FIXTURE, launch, openApp, startServer } from './helpers.mjs';
+import { ARTIFACTS, DIST, FIXTURE, launch, makeSpeechWav, openApp, readWav16, startServer, writeWav } from './helpers.mjs';
 
 const MB = 1e6;
 // GNU gzip -9, as scripts/build_web.sh reports it (node's zlib at level 9 gives about 0.5 %
@@ -46,6 +46,23 @@ try {
     return marks.map((m, i) => [m.name.replace(/^ser:(step:)?/, ''), (marks[i + 1]?.startTime ?? m.startTime) - m.startTime]);
   });
   console.log('last run by step: ' + steps.slice(0, -1).map(([n, ms]) => `${n} ${ms.toFixed(1)} ms`).join('; '));
+
+  // Explain ("why this answer") on about 4 s of speech: the first 5.5 s of speech_long.wav
+  // (its speech starts at 1 s), the job's own time as the page shows it (data-ms).
+  const { samples, rate } = readWav16(makeSpeechWav());
+  const clip = writeWav(join(ARTIFACTS, 'bench-explain.wav'), Array.from(samples.subarray(0, 5.5 * rate)), rate);
+  const explained = [];
+  for (let i = 0; i < 3; i++) {
+    await page.setInputFiles('[data-testid="file-input"]', clip);
+    await page.locator('[data-testid="prediction"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="explain-toggle"]').click();
+    const overlay = page.locator('[data-testid="saliency-overlay"]');
+    await overlay.waitFor({ timeout: 60_000 });
+    explained.push(Number(await overlay.getAttribute('data-ms')));
+    await page.locator('[data-testid="explain-toggle"]').click();
+  }
+  const kept = await page.locator('p.hint', { hasText: 'analysed after removing silence' }).innerText();
+  console.log(`explain, ${kept.trim()}: ${explained.map((ms) => `${ms.toFixed(0)} ms`).join(', ')} (budget 1 s for 4 s)`);
 } finally {
   await browser.close();
   srv.server.close();

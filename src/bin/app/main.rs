@@ -40,6 +40,7 @@ fn main() {
     }
     yew::set_custom_panic_hook(Box::new(|info| show_fatal(&info.to_string())));
     web::register_service_worker();
+    let compute = compute::Compute::start();
     // The first render in a task of its own: the browser finishes compiling and starting the
     // wasm in the task that ends its download, and the two together ran over 50 ms.
     wasm_bindgen_futures::spawn_local(async {
@@ -47,7 +48,7 @@ fn main() {
         let document = gloo::utils::document();
         let root = document.get_element_by_id("app").unwrap_or_else(|| document.body().expect("body").into());
         root.set_inner_html("");
-        yew::Renderer::<components::App>::with_root(root).render();
+        yew::Renderer::<components::App>::with_root_and_props(root, components::AppProps { compute }).render();
     });
 }
 

@@ -22,17 +22,32 @@ use crate::state::{Action, MicUse, ModelState, Phase, State};
 use crate::voice_store::{self, Stored};
 use crate::web;
 
+#[derive(Properties)]
+pub struct AppProps {
+    /// Started before the page is drawn (see `main`), so the model loads meanwhile.
+    pub compute: Rc<Compute>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.compute, &other.compute)
+    }
+}
+
 #[function_component(App)]
-pub fn app() -> Html {
+pub fn app(props: &AppProps) -> Html {
     let state = use_reducer(State::default);
     let jobs = use_mut_ref(|| 0u32);
     let explain_jobs = use_mut_ref(|| 0u32);
     let recorder = use_mut_ref(|| None::<(Recorder, MicUse)>);
     let dragging = use_state(|| false);
-    let compute = {
+    let compute = props.compute.clone();
+    {
         let dispatcher = state.dispatcher();
-        use_memo((), move |_| {
-            Compute::new(move |update| {
+        let compute = compute.clone();
+        use_effect_with((), move |_| {
+            web::mark_after_paint(web::MARK_APP_SHOWN);
+            compute.listen(move |update| {
                 // Live columns go straight onto the canvas: the state never holds them.
                 if let Update::LiveColumns { rows, peak_db } = &update {
                     return crate::plots::live::draw_columns(rows, *peak_db);
@@ -54,14 +69,6 @@ pub fn app() -> Html {
                     dispatcher.dispatch(Action::BaselineNotKept);
                 }
             })
-        })
-    };
-
-    {
-        let compute = compute.clone();
-        use_effect_with((), move |_| {
-            compute.send(Job::LoadModel);
-            web::mark_after_paint(web::MARK_APP_SHOWN);
         });
     }
 

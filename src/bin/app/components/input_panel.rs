@@ -94,7 +94,7 @@ pub fn input_panel(props: &InputPanelProps) -> Html {
                        disabled={recording} {onchange} />
                 <label for="file-input" class="button primary">{ "Choose an audio file" }</label>
                 <p class="hint" data-testid="file-hint">
-                    { "…or drop one anywhere on this page. WAV, FLAC, MP3 and OGG work everywhere; M4A and WebM where the browser can play them. " }
+                    { "…or drop one anywhere on this page. WAV and FLAC work everywhere; MP3, OGG, M4A and WebM wherever the browser can play them. " }
                     { format!("Recordings up to {} (files up to {} MB) are analysed.", longest_recording(), MAX_FILE_MB) }
                 </p>
             </div>

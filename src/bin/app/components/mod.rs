@@ -19,4 +19,4 @@ mod timeline;
 mod valence_arousal;
 mod voice_panel;
 
-pub use app::App;
+pub use app::{App, AppProps};

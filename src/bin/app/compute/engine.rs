@@ -89,10 +89,14 @@ impl Engine {
                 spawn_local(async move {
                     match load_model().await {
                         Ok(model) => {
-                            warm_up(&model);
                             let info = Rc::new(model.info().clone());
-                            *this.model.borrow_mut() = Some(Rc::new(model));
+                            let model = Rc::new(model);
+                            *this.model.borrow_mut() = Some(model.clone());
                             (this.on_update)(Update::ModelReady(info));
+                            // After saying so: a job sent meanwhile waits for the warm-up, in
+                            // the worker, rather than the whole page for both.
+                            yield_now().await;
+                            warm_up(&model);
                         }
                         Err(message) => (this.on_update)(Update::ModelFailed(message)),
                     }

@@ -209,16 +209,21 @@ impl PartialEq for Outcome {
 }
 
 /// The page's handle on the compute side: [`Self::send`] a [`Job`], get [`Update`]s through
-/// the callback it was made with, wherever the engine runs.
+/// the callback given to [`Self::listen`], wherever the engine runs.
 pub struct Compute {
     backend: RefCell<Backend>,
-    on_update: Box<dyn Fn(Update)>,
+    on_update: RefCell<Option<Listener>>,
+    /// Updates that came before anyone listened.
+    early: RefCell<Vec<Update>>,
     /// The microphone's samples of recordings being analysed in the worker, by job: the
     /// worker gets a copy and does not send them back (they become the result's `recorded`).
     recordings: RefCell<HashMap<u32, Recorded>>,
     /// The analysis step last marked on the page's timeline (scripts/bench_web.sh reads them).
     marked: RefCell<Option<(u32, Step)>>,
 }
+
+/// Where the page wants its updates.
+type Listener = Box<dyn Fn(Update)>;
 
 enum Backend {
     /// The worker is loading the wasm; jobs wait for it.
@@ -241,10 +246,13 @@ extern "C" {
 }
 
 impl Compute {
-    pub fn new(on_update: impl Fn(Update) + 'static) -> Rc<Self> {
+    /// Starts the compute side and has it load the model at once, before the page has drawn
+    /// anything: the worker and the model take longer to start than the page.
+    pub fn start() -> Rc<Self> {
         let this = Rc::new(Self {
             backend: RefCell::new(Backend::Moving),
-            on_update: Box::new(on_update),
+            on_update: RefCell::new(None),
+            early: RefCell::new(Vec::new()),
             recordings: RefCell::new(HashMap::new()),
             marked: RefCell::new(None),
         });
@@ -257,7 +265,23 @@ impl Compute {
             }
         };
         *this.backend.borrow_mut() = backend;
+        this.send(Job::LoadModel);
         this
+    }
+
+    /// Where updates go from now on, those that came before first.
+    pub fn listen(&self, on_update: impl Fn(Update) + 'static) {
+        *self.on_update.borrow_mut() = Some(Box::new(on_update));
+        for update in std::mem::take(&mut *self.early.borrow_mut()) {
+            self.deliver(update);
+        }
+    }
+
+    fn deliver(&self, update: Update) {
+        match &*self.on_update.borrow() {
+            Some(on_update) => on_update(update),
+            None => self.early.borrow_mut().push(update),
+        }
     }
 
     pub fn send(self: &Rc<Self>, job: Job) {
@@ -278,7 +302,7 @@ impl Compute {
         Engine::new(
             move |update| {
                 if let Some(this) = this.upgrade() {
-                    (this.on_update)(update)
+                    this.deliver(update)
                 }
             },
             decode,
@@ -373,7 +397,7 @@ impl Compute {
                 {
                     web::mark_step(step.label());
                 }
-                (self.on_update)(update);
+                self.deliver(update);
             }
             FromWorker::Decode { request, bytes } => {
                 let bytes = data.bytes(bytes);
