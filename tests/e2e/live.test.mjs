@@ -118,6 +118,9 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
   const last = await page.locator('[data-testid="live-timeline"] .live-span').last().boundingBox();
   assert.ok(last.x + last.width > band.x + band.width * (micSeconds - 2) / 60, 'the band reaches the time recorded');
   const stopAt = await now();
+  // When the first microphone chunk reached the page (the page's marks are cleared when the
+  // analysis starts).
+  const firstChunkAt = await page.evaluate(() => performance.getEntriesByName('ser:mic-first-chunk')[0].startTime);
   await page.getByRole('button', { name: /Stop and analyse/ }).click();
   const resultAt = await waitForRecordingResult();
 
@@ -137,6 +140,16 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
     + `readout behind the audio by ${Math.min(...lag).toFixed(0)} to ${Math.max(...lag).toFixed(0)} ms more than at the first update; `
     + `model run on the window: median ${modelMs[modelMs.length >> 1].toFixed(1)} ms, max ${modelMs[modelMs.length - 1].toFixed(1)} ms`);
   console.log(`# labels: ${labels.filter((l, i) => i === 0 || l !== labels[i - 1]).join(' → ')}`);
+  // Absolute lag: the recording's first sample was captured one chunk (4096 frames, the
+  // worklet's) before that chunk reached the page, so the last sample a reading covers was
+  // captured at firstChunkAt - chunk + end. Lag: from then to the reading on the page;
+  // staleness: from then to the next reading (the readout's age just before it changes).
+  const rateHz = Number(await page.locator('[data-testid="save-recording"]').getAttribute('data-rate'));
+  const captured = (u) => firstChunkAt - (4096 / rateHz) * 1000 + u.end;
+  const absLag = updates.map((u) => u.t - captured(u)).sort((a, b) => a - b);
+  const stale = updates.slice(1).map((u, i) => u.t - captured(updates[i])).sort((a, b) => a - b);
+  console.log(`# readout lag behind the microphone: median ${absLag[absLag.length >> 1].toFixed(0)} ms, max ${absLag.at(-1).toFixed(0)} ms; `
+    + `age of the readout just before it changes: median ${stale[stale.length >> 1].toFixed(0)} ms, max ${stale.at(-1).toFixed(0)} ms`);
   const during = await longTasks(start, stopAt);
   console.log(`# long tasks while recording: ${fmt(during)}; during the analysis after stop: ${fmt(await longTasks(stopAt, resultAt))}`);
   assert.ok(updates.length >= micSeconds * 2, `${updates.length} updates in ${micSeconds.toFixed(1)} s`);
@@ -145,6 +158,7 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
   assert.ok(changes >= 2, `the label changed ${changes} times: ${[...new Set(labels)].join(', ')}`);
   assert.ok(emotions.size >= 2, `at least two emotions named: ${[...emotions].join(', ')}`);
   assert.ok(labels.includes('listening…'), 'the 4 s pause reads "listening…"');
+  assert.ok(absLag.at(-1) <= 300, `the readout lags the microphone by at most 300 ms (${absLag.at(-1).toFixed(0)} ms)`);
 
   // No main-thread task over 50 ms while recording.
   assert.deepEqual(during.filter((t) => t.duration > 50), [], 'no task over 50 ms while recording');

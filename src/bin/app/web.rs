@@ -111,6 +111,17 @@ pub fn mark_after_paint(name: &'static str) {
     let _ = window.request_animation_frame(after_frame.unchecked_ref());
 }
 
+/// A mark on the page's timeline (the tests read them).
+pub fn mark(name: &str) {
+    if let Some(p) = performance() {
+        let _ = p.mark(name);
+    }
+}
+
+/// Marked when the microphone's first chunk reaches the page: the tests date the recording's
+/// samples from it (minus the chunk's length) to measure how far the live readout lags.
+pub const MARK_MIC_FIRST_CHUNK: &str = "ser:mic-first-chunk";
+
 /// Marks the start of an analysis step, for the per-step figures of scripts/bench_web.sh.
 pub fn mark_step(name: &str) {
     if let Some(p) = performance() {

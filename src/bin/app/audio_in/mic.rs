@@ -114,6 +114,9 @@ impl Recorder {
                 return;
             }
             let room = max_len - all.len();
+            if count.get() == 0 {
+                crate::web::mark(crate::web::MARK_MIC_FIRST_CHUNK);
+            }
             count.set(count.get() + chunk.len());
             let kept = &chunk[..chunk.len().min(room)];
             all.extend_from_slice(kept);
