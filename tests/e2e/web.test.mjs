@@ -239,6 +239,8 @@ test('after one visit the page works offline', T, async () => {
   await p.reload();
   await p.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 60_000 });
   assert.ok(await p.evaluate(() => !!navigator.serviceWorker.controller), 'served by the service worker');
+  // The compute worker's script came from the offline cache too: the worker runs.
+  assert.equal(await p.getAttribute('html', 'data-compute'), 'worker', 'the compute worker runs offline');
   await p.setInputFiles('[data-testid="file-input"]', FIXTURE);
   await p.locator('[data-testid="prediction"]').waitFor({ timeout: 60_000 });
   assert.equal((await p.locator('[data-testid="prediction"]').textContent()).trim(), serPredict(FIXTURE).emotion);
