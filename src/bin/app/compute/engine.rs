@@ -28,9 +28,10 @@ pub type Decode = Rc<dyn Fn(Vec<u8>) -> Pin<Box<dyn Future<Output = Decoded>>>>;
 /// Mono samples and their rate, or why the browser could not decode them.
 pub type Decoded = Result<(Vec<f32>, u32), String>;
 
-/// How many recent results the engine keeps, to explain them or judge them again (the page
-/// shows two takes and the current result).
-const KEPT_RESULTS: usize = 6;
+/// How many recent results the engine keeps, to explain them or judge them again: the one on
+/// show and the one Cancel brings back. No more, since the page holds its own copy of each
+/// (a 20-minute recording's analysis is about 120 MB).
+const KEPT_RESULTS: usize = 2;
 
 /// What the engine keeps of a result: what it was analysed from, and the model that judged it.
 struct Kept {
