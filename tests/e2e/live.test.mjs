@@ -158,6 +158,15 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
   assert.ok(changes >= 2, `the label changed ${changes} times: ${[...new Set(labels)].join(', ')}`);
   assert.ok(emotions.size >= 2, `at least two emotions named: ${[...emotions].join(', ')}`);
   assert.ok(labels.includes('listening…'), 'the 4 s pause reads "listening…"');
+  // The label does not flicker: a new verdict is named once two readings in a row agree on it
+  // ("listening…" at once), so every label that gives way to another lasted two readings.
+  const runs = [];
+  for (const l of labels) {
+    if (runs.length && runs.at(-1)[0] === l) runs.at(-1)[1]++;
+    else runs.push([l, 1]);
+  }
+  const flickers = runs.slice(0, -1).filter(([l, n], i) => n < 2 && l !== 'listening…' && runs[i + 1][0] !== 'listening…');
+  assert.deepEqual(flickers, [], `labels shown for a single reading: ${runs.map(([l, n]) => `${l}×${n}`).join(' ')}`);
   assert.ok(absLag.at(-1) <= 300, `the readout lags the microphone by at most 300 ms (${absLag.at(-1).toFixed(0)} ms)`);
 
   // No main-thread task over 50 ms while recording.

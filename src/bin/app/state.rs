@@ -106,6 +106,13 @@ pub struct Live {
     pub seq: u32,
     /// The latest reading (its prediction is `None` while the window holds no speech).
     pub reading: Option<Rc<LiveReading>>,
+    /// The reading whose verdict the readout names: a new verdict (another emotion, or "not
+    /// sure") is named once two readings in a row agree on it, so a window near the
+    /// threshold does not make the label flicker on a projector. "listening…" is named at once,
+    /// as is the first verdict after it.
+    pub shown: Option<Rc<LiveReading>>,
+    /// A new verdict seen once, waiting for a second reading.
+    candidate: Option<Verdict>,
     /// The latest prediction, kept (dimmed) while listening so the bars do not jump.
     pub last: Option<Rc<Prediction>>,
     /// The band: (from s, to s, emotion) in recording time, one stretch per run of equal
@@ -117,11 +124,39 @@ pub struct Live {
     pub model_ms: f64,
 }
 
+/// What a live reading says, for the readout's label: no speech, not sure, or an emotion.
+#[derive(Clone, PartialEq)]
+enum Verdict {
+    Listening,
+    Unsure,
+    Emotion(usize),
+}
+
+impl Verdict {
+    fn of(reading: &LiveReading) -> Self {
+        match &reading.prediction {
+            None => Verdict::Listening,
+            Some(p) if p.unsure() => Verdict::Unsure,
+            Some(p) => Verdict::Emotion(p.best_index()),
+        }
+    }
+}
+
 impl Live {
     /// Points in the valence-arousal trail (about a second of readings).
     pub const TRAIL: usize = 8;
 
     fn add(&mut self, reading: LiveReading, model_ms: f64) {
+        let reading = Rc::new(reading);
+        let verdict = Verdict::of(&reading);
+        let shown = self.shown.as_deref().map(Verdict::of);
+        let at_once = matches!(verdict, Verdict::Listening) || matches!(shown, None | Some(Verdict::Listening));
+        if at_once || shown.as_ref() == Some(&verdict) || self.candidate.as_ref() == Some(&verdict) {
+            self.shown = Some(reading.clone());
+            self.candidate = None;
+        } else {
+            self.candidate = Some(verdict);
+        }
         let emotion = reading.prediction.as_ref().filter(|p| !p.unsure()).map(|p| Rc::<str>::from(p.emotion()));
         let mut spans = self.spans.as_ref().clone();
         let from = spans.last().map_or(0.0, |s| s.1);
@@ -139,7 +174,7 @@ impl Live {
             self.trail = Rc::new(trail);
             self.last = Some(Rc::new(p.clone()));
         }
-        self.reading = Some(Rc::new(reading));
+        self.reading = Some(reading);
         self.model_ms = model_ms;
         self.seq += 1;
     }

@@ -16,7 +16,7 @@ use ser::Prediction;
 
 /// What the readout says: (big text, detail, colour).
 pub fn readout(live: &Live) -> (String, String, Option<String>) {
-    match live.reading.as_deref() {
+    match live.shown.as_deref() {
         None => ("listening…".into(), String::new(), None),
         Some(r) => match &r.prediction {
             None => ("listening…".into(), "No speech in the last 3 seconds.".into(), None),
