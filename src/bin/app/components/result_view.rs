@@ -21,7 +21,8 @@ use super::valence_arousal::ValenceArousal;
 use crate::audio_in::wav;
 use crate::compute::Outcome;
 use crate::plots::heatmap::{self, Heatmap, Rows};
-use crate::plots::{Theme, prosody, saliency, waveform};
+use crate::plots::waveform::{self, Envelope};
+use crate::plots::{Theme, prosody, saliency};
 use crate::state::Explain;
 use crate::web;
 use ser::dsp::{FeatureParams, ProsodySummary};
@@ -48,15 +49,25 @@ enum Plot {
 async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 4], stale: Rc<Cell<bool>>) -> Result<(), String> {
     web::mark_step("Drawing the result");
     let theme = Theme::current();
-    for (i, plot) in [Plot::Wave, Plot::Track, Plot::Mel, Plot::Mfcc].into_iter().enumerate() {
-        if i > 0 {
-            web::yield_now().await;
-        }
+    // The waveplot's envelope a block at a time (each a few ms, however long the recording).
+    let mut envelope = Envelope::new(o.analysis.signal.len());
+    loop {
+        web::yield_now().await;
         if stale.get() {
             return Ok(());
         }
-        if let Some(c) = canvases[i].cast::<HtmlCanvasElement>() {
-            draw_one(plot, &o, &c, &theme)?;
+        if envelope.step(&o.analysis.signal, ENVELOPE_BLOCK) {
+            break;
+        }
+    }
+    for (canvas, plot) in canvases.iter().zip([Plot::Wave, Plot::Track, Plot::Mel, Plot::Mfcc]) {
+        // Each plot in a task of its own.
+        web::yield_now().await;
+        if stale.get() {
+            return Ok(());
+        }
+        if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+            draw_one(plot, &o, &c, &theme, &envelope)?;
         }
     }
     Ok(())
@@ -92,14 +103,24 @@ async fn encode_playback(outcome: Rc<Outcome>, stale: Rc<Cell<bool>>) -> Option<
     Some(PlaybackAudio { outcome, url })
 }
 
-fn draw_one(plot: Plot, o: &Outcome, canvas: &HtmlCanvasElement, theme: &Theme) -> Result<(), String> {
+/// Buckets of the waveplot's envelope per task: a 10-minute recording's 8192 buckets hold about
+/// 1,200 samples each, so about 600,000 samples.
+const ENVELOPE_BLOCK: usize = 512;
+
+fn draw_one(
+    plot: Plot,
+    o: &Outcome,
+    canvas: &HtmlCanvasElement,
+    theme: &Theme,
+    envelope: &Envelope,
+) -> Result<(), String> {
     let a = &o.analysis;
     let f = &a.features;
     // The model's parameters equal the core's defaults (the model refuses to load otherwise).
     let params = FeatureParams::default();
     let seconds_per_frame = params.hop_length as f64 / a.sample_rate as f64;
     match plot {
-        Plot::Wave => waveform::draw(canvas, &a.signal, a.sample_rate, &a.kept, theme)?,
+        Plot::Wave => waveform::draw(canvas, envelope, a.sample_rate, &a.kept, theme)?,
         Plot::Track => {
             if let Some(track) = &o.report.prosody_track {
                 let duration = a.signal.len() as f64 / a.sample_rate as f64;

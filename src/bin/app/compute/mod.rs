@@ -390,8 +390,17 @@ impl Compute {
                     *self.backend.borrow_mut() = Backend::Worker(worker);
                 }
             }
+            FromWorker::Update(wire::UpdateWire::Done { job, outcome }) => {
+                // The microphone's samples, which the page kept, become the result's `recorded`.
+                let recorded = self.recordings.borrow_mut().remove(&job);
+                let this = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let outcome = wire::unpack_outcome(*outcome, &data, recorded).await;
+                    this.deliver(Update::Done { job, outcome: Rc::new(outcome) });
+                });
+            }
             FromWorker::Update(update) => {
-                let update = wire::unpack_update(update, &data, |job| self.recordings.borrow_mut().remove(&job));
+                let Some(update) = wire::unpack_update(update, &data) else { return };
                 if let Update::Progress { job, step, .. } = &update
                     && self.marked.replace(Some((*job, *step))) != Some((*job, *step))
                 {

@@ -287,40 +287,17 @@ pub fn pack_update(update: Update, p: &mut Packer) -> UpdateWire {
     }
 }
 
-/// The page's side: what it receives. `recorded` gives back the microphone's samples of an
-/// analysis job, which the page kept.
-pub fn unpack_update(update: UpdateWire, u: &Unpacker, recorded: impl FnOnce(u32) -> Option<Recorded>) -> Update {
-    match update {
+/// The page's side: what it receives; `None` for a finished analysis, which
+/// [`unpack_outcome`] takes in several tasks.
+pub fn unpack_update(update: UpdateWire, u: &Unpacker) -> Option<Update> {
+    Some(match update {
         UpdateWire::ModelReady(sidecar) => match serde_json::from_str::<ModelInfo>(&sidecar) {
             Ok(info) => Update::ModelReady(Rc::new(info)),
             Err(e) => Update::ModelFailed(format!("The model's description did not reach the page ({e}).")),
         },
         UpdateWire::ModelFailed(m) => Update::ModelFailed(m),
         UpdateWire::Progress { job, step, fraction } => Update::Progress { job, step, fraction },
-        UpdateWire::Done { job, outcome: o } => {
-            let features = Features {
-                n_frames: o.n_frames,
-                n_mels: o.n_mels,
-                n_mfcc: o.n_mfcc,
-                log_mel: u.f32s(o.log_mel),
-                mfcc: u.f32s(o.mfcc),
-            };
-            let analysis = Analysis {
-                signal: u.f32s(o.signal),
-                sample_rate: o.sample_rate,
-                kept: o.kept,
-                features,
-                source: o.source,
-            };
-            let outcome = Outcome {
-                id: o.id,
-                name: o.name,
-                analysis: Rc::new(analysis),
-                report: o.report,
-                recorded: recorded(job),
-            };
-            Update::Done { job, outcome: Rc::new(outcome) }
-        }
+        UpdateWire::Done { .. } => return None,
         UpdateWire::Failed { job, message } => Update::Failed { job, message },
         UpdateWire::BaselineMade { info, saved, clips_this_visit } => {
             Update::BaselineMade { info, saved, clips_this_visit }
@@ -333,7 +310,21 @@ pub fn unpack_update(update: UpdateWire, u: &Unpacker, recorded: impl FnOnce(u32
         UpdateWire::ExplainFailed { job, message } => Update::ExplainFailed { job, message },
         UpdateWire::LiveColumns { rows, peak_db } => Update::LiveColumns { rows: u.f32s(rows), peak_db },
         UpdateWire::Live { reading, model_ms } => Update::Live { reading, model_ms },
-    }
+    })
+}
+
+/// The page's side: a finished analysis, its arrays copied into the page's memory a task at a
+/// time (a 10-minute recording's are about 60 MB, which in one task kept the page busy for
+/// 40 ms before it even drew the result).
+pub async fn unpack_outcome(o: OutcomeWire, u: &Unpacker, recorded: Option<Recorded>) -> Outcome {
+    let signal = u.f32s(o.signal);
+    crate::web::yield_now().await;
+    let log_mel = u.f32s(o.log_mel);
+    crate::web::yield_now().await;
+    let features = Features { n_frames: o.n_frames, n_mels: o.n_mels, n_mfcc: o.n_mfcc, log_mel, mfcc: u.f32s(o.mfcc) };
+    let analysis = Analysis { signal, sample_rate: o.sample_rate, kept: o.kept, features, source: o.source };
+    crate::web::yield_now().await;
+    Outcome { id: o.id, name: o.name, analysis: Rc::new(analysis), report: o.report, recorded }
 }
 
 /// The bytes the worker asks the page to decode, as a message.

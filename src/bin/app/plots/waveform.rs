@@ -13,9 +13,49 @@ use ser::dsp::Interval;
 pub const INSET_LEFT: f64 = 58.0;
 pub const INSET_RIGHT: f64 = 16.0;
 
+/// The signal's lowest and highest sample in each of at most [`Envelope::BUCKETS`] equal
+/// stretches: what the waveplot draws. Made a block of buckets at a time ([`Envelope::step`]),
+/// since one pass over a 20-minute recording held the page for tens of milliseconds.
+pub struct Envelope {
+    lo: Vec<f32>,
+    hi: Vec<f32>,
+    buckets: usize,
+    samples: usize,
+}
+
+impl Envelope {
+    /// Finer than any canvas is wide.
+    pub const BUCKETS: usize = 8192;
+
+    pub fn new(samples: usize) -> Self {
+        let buckets = samples.clamp(1, Self::BUCKETS);
+        Self { lo: Vec::with_capacity(buckets), hi: Vec::with_capacity(buckets), buckets, samples }
+    }
+
+    /// Adds up to `count` more buckets of `signal` (the one it was made for); true once all are in.
+    pub fn step(&mut self, signal: &[f32], count: usize) -> bool {
+        let n = self.samples;
+        for _ in 0..count {
+            let b = self.lo.len();
+            if b == self.buckets {
+                break;
+            }
+            let (start, end) = (b * n / self.buckets, ((b + 1) * n / self.buckets).min(n));
+            let (lo, hi) = signal
+                .get(start..end)
+                .unwrap_or(&[])
+                .iter()
+                .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            self.lo.push(lo);
+            self.hi.push(hi);
+        }
+        self.lo.len() == self.buckets
+    }
+}
+
 pub fn draw(
     canvas: &HtmlCanvasElement,
-    signal: &[f32],
+    envelope: &Envelope,
     sample_rate: u32,
     kept: &[Interval],
     theme: &Theme,
@@ -25,8 +65,9 @@ pub fn draw(
     let root = backend.into_drawing_area();
     root.fill(&theme.bg).map_err(draw_err)?;
 
-    let duration = (signal.len() as f64 / sample_rate as f64).max(1e-3);
-    let peak = signal.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(0.01) as f64 * 1.05;
+    let samples = envelope.samples;
+    let duration = (samples as f64 / sample_rate as f64).max(1e-3);
+    let peak = envelope.lo.iter().chain(&envelope.hi).fold(0.0f32, |m, v| m.max(v.abs())).max(0.01) as f64 * 1.05;
     // Enough decimals that a quiet clip's ticks differ (0.04, not 0.0).
     let decimals = ((-peak.log10()).ceil().max(1.0) as usize).min(4);
     let amplitude_label = move |v: &f64| {
@@ -59,14 +100,14 @@ pub fn draw(
     // One column per canvas pixel: the envelope as a single polygon, however long the clip.
     let (xs, _) = chart.plotting_area().get_pixel_range();
     let columns = (xs.end - xs.start).max(1) as usize;
-    let n = signal.len().max(1);
+    let n = envelope.lo.len().max(1);
     let mut upper = Vec::with_capacity(columns * 2);
     let mut lower = Vec::with_capacity(columns);
     for c in 0..columns {
         let a = (c * n / columns).min(n - 1);
         let b = ((c + 1) * n / columns).clamp(a + 1, n);
-        let (lo, hi) =
-            signal.get(a..b).unwrap_or(&[0.0]).iter().fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let lo = envelope.lo.get(a..b).unwrap_or(&[0.0]).iter().fold(0.0f32, |m, &v| m.min(v));
+        let hi = envelope.hi.get(a..b).unwrap_or(&[0.0]).iter().fold(0.0f32, |m, &v| m.max(v));
         let t = (c as f64 + 0.5) / columns as f64 * duration;
         // At least a hairline, so silence still shows as a line.
         let pad = peak * 0.004;
@@ -87,7 +128,7 @@ pub fn draw(
         }
         at = at.max(k.end);
     }
-    if at < signal.len() {
+    if at < samples {
         gaps.push((at as f64 / sr, duration));
     }
     chart
