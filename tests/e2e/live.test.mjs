@@ -230,6 +230,15 @@ test('live mode screenshots: 1280 x 800, 360 px wide and presenter mode at 1366 
     return n;
   });
   assert.ok(lit > 0, 'the presenter spectrogram draws');
+  // Turned on mid-recording, it shows the last 6 s at once: the same pixels as the page's own.
+  const same = await page.evaluate(() => {
+    const pixels = (c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+    const [a, b] = ['live-spectrogram', 'live-spectrogram-present'].map((id) => document.getElementById(id));
+    if (!a || !b) return 'a canvas is missing';
+    const [pa, pb] = [pixels(a), pixels(b)];
+    return pa.every((v, i) => v === pb[i]) ? 'same' : 'different';
+  });
+  assert.equal(same, 'same', "the presenter spectrogram shows what the page's does, its past included");
   assert.ok(await view.locator('.presenter-bars').count() === 1, 'the live bars in presenter mode');
   await page.screenshot({ path: join(ARTIFACTS, 'live-presenter-1366x768.png') });
   await page.keyboard.press(' ');

@@ -1,6 +1,7 @@
 //! Live mode's scrolling log-mel spectrogram: a canvas one pixel per frame and per mel band,
 //! scaled by CSS. Each chunk shifts what is drawn left by its new columns and draws only
-//! those (one ImageData); nothing is redrawn from data.
+//! those (one ImageData); nothing is redrawn from data (a canvas shown mid-recording copies the
+//! other one's pixels).
 
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{HtmlCanvasElement, ImageData};
@@ -32,11 +33,20 @@ pub fn draw_columns(rows: &[f32], peak_db: f32) {
             pixels[at..at + 4].copy_from_slice(&[c.r, c.g, c.b, 255]);
         }
     }
-    for id in CANVAS_IDS {
-        let Some(canvas) = document.get_element_by_id(id).and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok()) else {
-            continue;
-        };
-        let Ok(ctx) = context_2d(&canvas) else { continue };
+    let canvases: Vec<HtmlCanvasElement> =
+        CANVAS_IDS.iter().filter_map(|id| document.get_element_by_id(id)?.dyn_into().ok()).collect();
+    // A canvas shown mid-recording (presenter mode turned on) starts from what the other one
+    // shows, so it is not blank for its first 6 s; both then take this chunk alike.
+    if let Some(drawn) = canvases.iter().find(|c| c.has_attribute("data-drawn")) {
+        for fresh in canvases.iter().filter(|c| !c.has_attribute("data-drawn")) {
+            if let Ok(ctx) = context_2d(fresh) {
+                let _ = ctx.draw_image_with_html_canvas_element(drawn, 0.0, 0.0);
+            }
+        }
+    }
+    for canvas in &canvases {
+        let Ok(ctx) = context_2d(canvas) else { continue };
+        let _ = canvas.set_attribute("data-drawn", "");
         let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), n as u32, n_mels as u32) else {
             continue;
         };
@@ -52,7 +62,7 @@ pub fn draw_columns(rows: &[f32], peak_db: f32) {
                 view.scroll_into_view_with_scroll_into_view_options(&options);
             }
         }
-        let _ = ctx.draw_image_with_html_canvas_element(&canvas, -(n as f64), 0.0);
+        let _ = ctx.draw_image_with_html_canvas_element(canvas, -(n as f64), 0.0);
         let _ = ctx.put_image_data(&image, canvas.width() as f64 - n as f64, 0.0);
     }
 }
