@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, FIXTURE, SER_BIN, TOL, exportReport, launch, openApp, startServer,
+  ARTIFACTS, FIXTURE, SER_BIN, TOL, exportReport, launch, longTasks, openApp, recordLongTasks, startServer,
 } from './helpers.mjs';
 
 const T = { timeout: 180_000 };
@@ -18,12 +18,7 @@ before(async () => {
   srv = await startServer();
   browser = await launch();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  await context.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await recordLongTasks(context);
   page = await context.newPage();
   problems = await openApp(page, srv.url);
 });
@@ -43,7 +38,7 @@ async function explain() {
   await toggle().click();
   await overlay().waitFor({ timeout: 60_000 });
   const t1 = await page.evaluate(() => performance.now());
-  const long = await page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start + t.duration > a && t.start < b && t.duration > 50), [t0, t1]);
+  const long = (await longTasks(page, t0, t1)).filter((t) => t.duration > 50);
   return [t1 - t0, long];
 }
 

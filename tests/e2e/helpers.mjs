@@ -53,6 +53,22 @@ export function assertOwnReadsOnly(log, url) {
   }
 }
 
+/** Records every main-thread long task of the context's pages, from their first script on
+ * (`longTasks` reads them). */
+export async function recordLongTasks(context) {
+  await context.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** The long tasks (see recordLongTasks) that overlap [from, to], page time in ms. */
+export function longTasks(page, from, to) {
+  return page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start + t.duration > a && t.start < b), [from, to]);
+}
+
 /** A headless Chromium on the built page at 1280×800, downloads allowed, model loaded:
  * `{ srv, browser, page, problems }`; `closeSession` ends it. */
 export async function openSession() {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, ROOT, TOL, exportReport, assertOwnReadsOnly, launch, openApp, serPredict, startServer, watchNetwork, writeWav,
+  ARTIFACTS, ROOT, TOL, exportReport, assertOwnReadsOnly, launch, longTasks, openApp, recordLongTasks, serPredict, startServer,
+  watchNetwork, writeWav,
 } from './helpers.mjs';
 
 const T = { timeout: 240_000 };
@@ -56,11 +57,8 @@ before(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   watchNetwork(context, network);
   // Before the page's own scripts: every long task, and every live update with its time.
+  await recordLongTasks(context);
   await context.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
     window.__updates = [];
     new MutationObserver((records) => {
       for (const r of records) {
@@ -81,7 +79,6 @@ after(async () => {
 });
 
 const now = () => page.evaluate(() => performance.now());
-const longTasks = (from, to) => page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start + t.duration > a && t.start < b), [from, to]);
 const fmt = (tasks) => tasks.map((t) => `${t.duration.toFixed(0)} ms`).join(', ') || 'none';
 
 /** Waits for the result of the recording (the save button only a recording has). */
@@ -100,7 +97,7 @@ async function record(seconds) {
 
 test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no long task, then the full result', T, async () => {
   const loaded = await now();
-  console.log(`# long tasks while the page loaded (to model ready): ${fmt(await longTasks(0, loaded))}`);
+  console.log(`# long tasks while the page loaded (to model ready): ${fmt(await longTasks(page, 0, loaded))}`);
 
   const start = await record(micSeconds + 0.5);
   // The spectrogram has drawn: some pixels are neither transparent nor black.
@@ -150,8 +147,8 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
   const stale = updates.slice(1).map((u, i) => u.t - captured(updates[i])).sort((a, b) => a - b);
   console.log(`# readout lag behind the microphone: median ${absLag[absLag.length >> 1].toFixed(0)} ms, max ${absLag.at(-1).toFixed(0)} ms; `
     + `age of the readout just before it changes: median ${stale[stale.length >> 1].toFixed(0)} ms, max ${stale.at(-1).toFixed(0)} ms`);
-  const during = await longTasks(start, stopAt);
-  console.log(`# long tasks while recording: ${fmt(during)}; during the analysis after stop: ${fmt(await longTasks(stopAt, resultAt))}`);
+  const during = await longTasks(page, start, stopAt);
+  console.log(`# long tasks while recording: ${fmt(during)}; during the analysis after stop: ${fmt(await longTasks(page, stopAt, resultAt))}`);
   assert.ok(updates.length >= micSeconds * 2, `${updates.length} updates in ${micSeconds.toFixed(1)} s`);
   assert.ok(maxGap <= 500, `the live emotion updated at least every 0.5 s (longest gap ${maxGap.toFixed(0)} ms)`);
   for (let i = 1; i < updates.length; i++) assert.ok(updates[i].end > updates[i - 1].end, 'each update is a later window');
@@ -264,8 +261,8 @@ test('nothing dropped at the 60 s maximum: the samples analysed equal the sample
   assert.equal(resampled, Math.ceil(analysed * 16000 / rate));
   const report = await exportReport(page);
   assert.ok(Math.abs(report.duration_s - 60) < 1e-3, `60 s analysed: ${report.duration_s}`);
-  const during = await longTasks(start, stopAt);
-  console.log(`# long tasks during the 60 s recording: ${fmt(during)}; during its analysis: ${fmt(await longTasks(stopAt, resultAt))}`);
+  const during = await longTasks(page, start, stopAt);
+  console.log(`# long tasks during the 60 s recording: ${fmt(during)}; during its analysis: ${fmt(await longTasks(page, stopAt, resultAt))}`);
   assert.deepEqual(during.filter((t) => t.duration > 50), [], 'no task over 50 ms while recording');
 });
 

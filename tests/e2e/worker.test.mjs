@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  FIXTURE, ROOT, assertOwnReadsOnly, assertSameReport, exportReport, launch, makeSpeechWav, openApp, serPredict,
-  startServer, watchNetwork,
+  FIXTURE, ROOT, assertOwnReadsOnly, assertSameReport, exportReport, launch, longTasks, makeSpeechWav, openApp,
+  recordLongTasks, serPredict, startServer, watchNetwork,
 } from './helpers.mjs';
 
 const T = { timeout: 120_000 };
@@ -35,12 +35,7 @@ async function open({ blockWorker = false } = {}) {
   const fetched = [];
   context.on('request', (r) => { if (!r.serviceWorker()) fetched.push(new URL(r.url()).pathname); });
   if (blockWorker) await context.route('**/compute-worker.js', (route) => route.abort());
-  await context.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await recordLongTasks(context);
   const page = await context.newPage();
   const lines = [];
   page.on('console', (m) => lines.push(m.text()));
@@ -48,8 +43,6 @@ async function open({ blockWorker = false } = {}) {
   return { context, page, network, fetched, lines, problems };
 }
 
-const longTasks = (page, from, to) =>
-  page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start + t.duration > a && t.start < b), [from, to]);
 const fmt = (tasks) => tasks.map((t) => `${t.duration.toFixed(0)} ms`).join(', ') || 'none';
 
 /** Analyses a file and returns [input-to-result ms, long tasks over that time]. */

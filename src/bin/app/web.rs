@@ -101,12 +101,7 @@ pub const MARK_APP_SHOWN: &str = "ser:app-shown";
 pub fn mark_after_paint(name: &'static str) {
     let Some(window) = web_sys::window() else { return };
     let after_frame = Closure::once_into_js(move || {
-        gloo::timers::callback::Timeout::new(0, move || {
-            if let Some(p) = performance() {
-                let _ = p.mark(name);
-            }
-        })
-        .forget();
+        gloo::timers::callback::Timeout::new(0, move || mark(name)).forget();
     });
     let _ = window.request_animation_frame(after_frame.unchecked_ref());
 }
@@ -124,9 +119,7 @@ pub const MARK_MIC_FIRST_CHUNK: &str = "ser:mic-first-chunk";
 
 /// Marks the start of an analysis step, for the per-step figures of scripts/bench_web.sh.
 pub fn mark_step(name: &str) {
-    if let Some(p) = performance() {
-        let _ = p.mark(&format!("ser:step:{name}"));
-    }
+    mark(&format!("ser:step:{name}"));
 }
 
 /// Closes the timed run begun by [`mark_input`], once.

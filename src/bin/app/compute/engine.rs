@@ -414,17 +414,9 @@ async fn analyse(
     prior: Option<Rc<Analysis>>,
     model: Rc<EmotionModel>,
     decode: &Decode,
-    report_progress: &dyn Fn(Step, f64),
+    progress: &dyn Fn(Step, f64),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Outcome, Stop> {
-    let marked = Cell::new(None);
-    let progress = &|step: Step, fraction: f64| {
-        // One performance mark per step, where it starts (scripts/bench_web.sh reads them).
-        if marked.replace(Some(step)) != Some(step) {
-            web::mark_step(step.label());
-        }
-        report_progress(step, fraction);
-    };
     let pace = &mut Pacer { since: web::now_ms(), cancelled, progress };
     let name = source.name();
     let options = options_for(&model);

@@ -278,6 +278,13 @@ impl Compute {
     }
 
     fn deliver(&self, update: Update) {
+        // One mark on the page's timeline per analysis step, where it starts, wherever the
+        // engine runs (scripts/bench_web.sh reads them).
+        if let Update::Progress { job, step, .. } = &update
+            && self.marked.replace(Some((*job, *step))) != Some((*job, *step))
+        {
+            web::mark_step(step.label());
+        }
         match &*self.on_update.borrow() {
             Some(on_update) => on_update(update),
             None => self.early.borrow_mut().push(update),
@@ -401,11 +408,6 @@ impl Compute {
             }
             FromWorker::Update(update) => {
                 let Some(update) = wire::unpack_update(update, &data) else { return };
-                if let Update::Progress { job, step, .. } = &update
-                    && self.marked.replace(Some((*job, *step))) != Some((*job, *step))
-                {
-                    web::mark_step(step.label());
-                }
                 self.deliver(update);
             }
             FromWorker::Decode { request, bytes } => {

@@ -14,6 +14,8 @@ use ser::{Features, Interval};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::web::js_text;
+
 use super::engine::Decoded;
 use super::{BaselineInfo, Job, Outcome, Recorded, SavedBaseline, Source, Step, Update};
 
@@ -162,13 +164,9 @@ impl Packer {
         let head = Uint8Array::from(&postcard::to_allocvec(small).map_err(|e| e.to_string())?[..]);
         let message = Object::new();
         let set = |k: &str, v: &JsValue| Reflect::set(&message, &k.into(), v).map(|_| ());
-        set("head", &head).and_then(|_| set("data", &self.data.iter().collect::<Array>())).map_err(js)?;
+        set("head", &head).and_then(|_| set("data", &self.data.iter().collect::<Array>())).map_err(js_text)?;
         Ok((message.into(), self.transfer.into_iter().collect()))
     }
-}
-
-fn js(e: JsValue) -> String {
-    crate::web::js_text(e)
 }
 
 /// One message received: its small part, and its bulky parts to take.
@@ -178,13 +176,13 @@ pub struct Unpacker {
 
 impl Unpacker {
     pub fn open<T: for<'de> Deserialize<'de>>(message: &JsValue) -> Result<(T, Self), String> {
-        let get = |k: &str| Reflect::get(message, &k.into()).map_err(js);
+        let get = |k: &str| Reflect::get(message, &k.into()).map_err(js_text);
         let head = get("head")?.dyn_into::<Uint8Array>().map_err(|_| "a message without its head")?.to_vec();
         let small = postcard::from_bytes(&head).map_err(|e| e.to_string())?;
-        Ok((small, Self { data: get("data")?.dyn_into().map_err(js)? }))
+        Ok((small, Self { data: get("data")?.dyn_into().map_err(js_text)? }))
     }
 
-    fn f32s(&self, index: usize) -> Vec<f32> {
+    pub fn f32s(&self, index: usize) -> Vec<f32> {
         self.data.get(index as u32).dyn_into::<Float32Array>().map(|a| a.to_vec()).unwrap_or_default()
     }
 
@@ -339,8 +337,4 @@ pub fn pack_decoded(request: u32, result: Decoded) -> Result<(JsValue, Array), S
     let mut p = Packer::default();
     let result = result.map(|(samples, rate)| (p.f32s(&samples), rate));
     p.finish(&ToWorker::Decoded { request, result })
-}
-
-pub fn decoded_samples(u: &Unpacker, index: usize) -> Vec<f32> {
-    u.f32s(index)
 }

@@ -78,7 +78,7 @@ pub fn run() {
                 Err(e) => web_sys::console::error_1(&e.into()),
             },
             ToWorker::Decoded { request, result } => {
-                let result = result.map(|(samples, rate)| (wire::decoded_samples(&data, samples), rate));
+                let result = result.map(|(samples, rate)| (data.f32s(samples), rate));
                 decodes.answers.borrow_mut().push((request, result));
                 let mut waiting = decodes.waiting.borrow_mut();
                 if let Some(at) = waiting.iter().position(|(r, _)| *r == request) {
