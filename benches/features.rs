@@ -9,6 +9,11 @@
 //!
 //! - `features/compute`: `FeatureExtractor::compute` with a planned extractor (the steady state
 //!   of the CLI and the page, which keep one extractor).
+//! - `features/ffts_only`: the FFTs alone, the floor under `compute`: the same clip's frames
+//!   (as many as `compute` makes, from the same zero-padded signal), each multiplied by the
+//!   window and through the same planned 512-point real FFT (realfft, as `PowerStft` does),
+//!   and nothing else (no power, mel, log or DCT). scripts/bench_features.sh prints
+//!   compute / ffts_only.
 //! - `features/new_and_compute`: planning the extractor (FFT plan, mel filterbank, DCT) included,
 //!   as a single `librosa.feature.mfcc` call does.
 //! - `features/trim_compute`: silence trimming (`kept_intervals`) and then `compute` on the kept
@@ -24,6 +29,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use realfft::RealFftPlanner;
 use ser::audio::{DecodeLimits, decode_bytes, resample};
 use ser::dsp::kept_intervals;
 use ser::dsp::{FeatureExtractor, FeatureParams, Features, SilenceParams};
@@ -43,6 +49,60 @@ fn signal_16k(bytes: &[u8]) -> Vec<f32> {
 }
 
 const BEST_OF: usize = 300;
+
+/// The FFTs of `features/compute` alone: [`FftsOnly::run`] windows every frame of the clip and
+/// transforms it with a planned real FFT, as `PowerStft::power_into` does before it takes the
+/// power.
+struct FftsOnly {
+    /// The clip with `n_fft / 2` zeros each side, as centred framing sees it.
+    padded: Vec<f32>,
+    n_frames: usize,
+    hop: usize,
+    window: Vec<f32>,
+    fft: std::sync::Arc<dyn realfft::RealToComplex<f32>>,
+    frame: Vec<f32>,
+    spectrum: Vec<realfft::num_complex::Complex<f32>>,
+    scratch: Vec<realfft::num_complex::Complex<f32>>,
+}
+
+impl FftsOnly {
+    fn new(signal: &[f32], params: &FeatureParams) -> Self {
+        let (n_fft, win) = (params.n_fft, params.win_length);
+        let half = n_fft / 2;
+        let mut padded = vec![0.0; half];
+        padded.extend_from_slice(signal);
+        padded.resize(padded.len() + half, 0.0);
+        // The periodic Hann window of `win_length`, centred in `n_fft` (src/dsp/stft.rs).
+        let mut window = vec![0.0f32; n_fft];
+        for i in 0..win {
+            let phase = 2.0 * std::f64::consts::PI * i as f64 / win as f64;
+            window[(n_fft - win) / 2 + i] = (0.5 - 0.5 * phase.cos()) as f32;
+        }
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        Self {
+            padded,
+            n_frames: params.n_frames(signal.len()),
+            hop: params.hop_length,
+            window,
+            frame: fft.make_input_vec(),
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            fft,
+        }
+    }
+
+    fn run(&mut self) -> f32 {
+        let n_fft = self.window.len();
+        for t in 0..self.n_frames {
+            let samples = &self.padded[t * self.hop..t * self.hop + n_fft];
+            for ((slot, s), w) in self.frame.iter_mut().zip(samples).zip(&self.window) {
+                *slot = s * w;
+            }
+            self.fft.process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch).expect("FFT sizes");
+        }
+        self.spectrum[1].re
+    }
+}
 
 /// Times `BEST_OF` single calls and prints the fastest, as `best-of-300 <id> <ms> ms`.
 fn best_of(id: &str, mut f: impl FnMut() -> f32) {
@@ -76,6 +136,8 @@ fn features(c: &mut Criterion) {
     // the Python side: print it for scripts/bench_features.sh.
     let mut extractor = FeatureExtractor::new(&params);
     best_of("features/compute", || extractor.compute(&signal).mfcc[0]);
+    let mut ffts = FftsOnly::new(&signal, &params);
+    best_of("features/ffts_only", || ffts.run());
     best_of("features/new_and_compute", || FeatureExtractor::new(&params).compute(&signal).mfcc[0]);
     best_of("features/trim_compute", || {
         let span = kept_intervals(&signal, &silence, None)[0];
@@ -88,6 +150,8 @@ fn features(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
 
     group.bench_function("compute", |b| b.iter(|| extractor.compute(black_box(&signal))));
+
+    group.bench_function("ffts_only", |b| b.iter(|| ffts.run()));
 
     let mut out = Features::default();
     group.bench_function("compute_into", |b| {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Per-clip feature time, Rust (benches/features.rs, criterion) against librosa
 # (scripts/bench_librosa.py), on the same 4.1 s 16 kHz clip in the same run, and the ratio
-# (scripts/bench_features_report.py).
+# (scripts/bench_features_report.py), and the Rust side against its own FFTs alone
+# (features/compute / features/ffts_only).
 #
 # Usage: scripts/bench_features.sh [MEASUREMENT_SECONDS]   (default 3; run from anywhere)
 # Env:   PYTHON (default .venv/bin/python), BENCH_THREADS (BLAS/OpenMP threads for numpy and

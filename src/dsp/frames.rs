@@ -83,12 +83,56 @@ impl CentredFrames {
     }
 }
 
-/// Feeds a whole signal through a framer in bounded blocks, so the framer's buffer stays small.
+/// The centred frames of a whole signal, as [`CentredFrames`] cuts them, calling
+/// `each(index, frame)` for each. Frames inside the signal are slices of it; only the few at
+/// either end, which reach into the zero padding, are copied.
 pub fn frame_all(signal: &[f32], frame_length: usize, hop: usize, mut each: impl FnMut(usize, &[f32])) {
-    const BLOCK: usize = 1 << 16;
-    let mut framer = CentredFrames::new(frame_length, hop);
-    for block in signal.chunks(BLOCK) {
-        framer.push_dyn(block, &mut each);
+    frame_all_dyn(signal, frame_length, hop, &mut each)
+}
+
+/// [`frame_all`] without a copy of its code per closure.
+pub(crate) fn frame_all_dyn(signal: &[f32], frame_length: usize, hop: usize, each: &mut dyn FnMut(usize, &[f32])) {
+    assert!(frame_length >= 2 && frame_length.is_multiple_of(2) && hop > 0, "frames need an even length and a hop");
+    let half = frame_length / 2;
+    let mut padded = Vec::new();
+    for t in 0..CentredFrames::count(signal.len(), hop) {
+        // The frame covers signal[t·hop − half .. t·hop + half), zero outside the signal.
+        let (centre, n) = (t * hop, signal.len());
+        if centre >= half && centre + half <= n {
+            each(t, &signal[centre - half..centre + half]);
+        } else {
+            padded.clear();
+            padded.resize(frame_length, 0.0);
+            let (lo, hi) = (centre.saturating_sub(half), (centre + half).min(n));
+            if lo < hi {
+                let at = lo + half - centre;
+                padded[at..at + hi - lo].copy_from_slice(&signal[lo..hi]);
+            }
+            each(t, &padded);
+        }
     }
-    framer.finish_dyn(&mut each);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `frame_all`'s slices and padded copies are the frames the streaming framer cuts.
+    #[test]
+    fn frame_all_equals_the_streaming_framer() {
+        for n in [0, 1, 5, 159, 160, 255, 256, 257, 400, 511, 512, 513, 1000, 1601] {
+            let signal: Vec<f32> = (0..n).map(|i| 1.0 + i as f32).collect();
+            for (length, hop) in [(512, 160), (8, 3), (2, 1), (16, 16), (4, 9)] {
+                let mut streamed = Vec::new();
+                let mut framer = CentredFrames::new(length, hop);
+                for block in signal.chunks(97) {
+                    framer.push(block, |t, f| streamed.push((t, f.to_vec())));
+                }
+                framer.finish(|t, f| streamed.push((t, f.to_vec())));
+                let mut whole = Vec::new();
+                frame_all(&signal, length, hop, |t, f| whole.push((t, f.to_vec())));
+                assert_eq!(whole, streamed, "n = {n}, length = {length}, hop = {hop}");
+            }
+        }
+    }
 }

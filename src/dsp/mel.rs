@@ -83,6 +83,22 @@ impl MelFilterbank {
         }
     }
 
+    /// [`Self::apply_into`] for `L` frames at once: `power[bin][lane]` is frame `lane`'s power
+    /// spectrum, and `out[mel][lane]` its mel energies. Each lane adds the same products in the
+    /// same order as `apply_into`, so its values are bit for bit those of one frame; the lanes
+    /// are one frame's work in vector operations.
+    pub fn apply_lanes<const L: usize>(&self, power: &[[f32; L]], out: &mut [[f32; L]]) {
+        for (o, f) in out.iter_mut().zip(&self.filters) {
+            let mut sum = [0.0f32; L];
+            for (p, &w) in power[f.first_bin..f.first_bin + f.weights.len()].iter().zip(&f.weights) {
+                for (s, &p) in sum.iter_mut().zip(p) {
+                    *s += p * w;
+                }
+            }
+            *o = sum;
+        }
+    }
+
     /// The dense `[n_mels][n_bins]` matrix, for tests and plots.
     pub fn dense(&self) -> Vec<Vec<f32>> {
         self.filters

@@ -60,15 +60,30 @@ impl PowerStft {
     /// Power spectrum of one frame of `n_fft` samples (from [`super::frames::CentredFrames`]),
     /// windowed here, written into `out` (length `n_bins`).
     pub fn power_into(&mut self, frame: &[f32], out: &mut [f32]) {
-        debug_assert_eq!(frame.len(), self.n_fft);
         debug_assert_eq!(out.len(), self.n_bins());
+        self.transform(frame);
+        for (o, c) in out.iter_mut().zip(&self.spectrum) {
+            *o = c.re * c.re + c.im * c.im;
+        }
+    }
+
+    /// [`Self::power_into`] written into lane `lane` of `out[bin]`, for
+    /// [`super::MelFilterbank::apply_lanes`].
+    pub fn power_into_lane<const L: usize>(&mut self, frame: &[f32], out: &mut [[f32; L]], lane: usize) {
+        debug_assert_eq!(out.len(), self.n_bins());
+        self.transform(frame);
+        for (o, c) in out.iter_mut().zip(&self.spectrum) {
+            o[lane] = c.re * c.re + c.im * c.im;
+        }
+    }
+
+    /// The FFT of one windowed frame, into `self.spectrum`.
+    fn transform(&mut self, frame: &[f32]) {
+        debug_assert_eq!(frame.len(), self.n_fft);
         for ((slot, s), w) in self.frame.iter_mut().zip(frame).zip(&self.window) {
             *slot = s * w;
         }
         let _ = self.fft.process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch);
-        for (o, c) in out.iter_mut().zip(&self.spectrum) {
-            *o = c.re * c.re + c.im * c.im;
-        }
     }
 
     pub fn n_fft(&self) -> usize {
