@@ -472,3 +472,54 @@ fn a_result_below_the_calibrated_threshold_is_not_sure_in_every_format() {
     let v = &json_lines(&run(&[&"predict", &clip]).stdout)[0];
     assert_eq!(v["verdict"], v["emotion"]);
 }
+
+#[test]
+fn export_writes_the_log_mel_and_the_prosody_rows_of_every_clip_and_copy() {
+    let dir = tmp_dir("export_prosody");
+    let manifest = dir.join("manifest.csv");
+    std::fs::write(
+        &manifest,
+        "path,corpus,speaker,gender,emotion,intensity,duration_s\n\
+         ravdess_01_angry.flac,ravdess,ravdess_01,male,angry,normal,4.1\n",
+    )
+    .unwrap();
+    let root = librosa_fixture("");
+    let export = |feature: &str| -> ndarray::Array2<f32> {
+        let out = dir.join(feature);
+        let o = run(&[
+            &"export",
+            &"--manifest",
+            &manifest,
+            &"--root",
+            &root,
+            &"--out",
+            &out,
+            &"--feature",
+            &feature,
+            &"--copies",
+            &"1",
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let items = std::fs::read_to_string(out.join("items.csv")).unwrap();
+        assert_eq!(items.lines().count(), 3, "a header, the clip and its copy:\n{items}");
+        ndarray_npy::read_npy(out.join("features.npy")).unwrap()
+    };
+    let log_mel = export("logmel");
+    let both = export("logmel_prosody");
+    let prosody = export("prosody");
+    let n_mels = ser::dsp::FeatureParams::default().n_mels;
+    assert_eq!(log_mel.ncols(), n_mels);
+    assert_eq!(prosody.ncols(), ser::dsp::PROSODY_ROWS);
+    assert_eq!(both.ncols(), n_mels + ser::dsp::PROSODY_ROWS);
+    assert_eq!((both.nrows(), prosody.nrows()), (log_mel.nrows(), log_mel.nrows()));
+    // Each frame: its log-mel bands, then its prosody rows, as the two exports give them.
+    for ((joined, mel), pros) in both.rows().into_iter().zip(log_mel.rows()).zip(prosody.rows()) {
+        let joined = joined.to_vec();
+        assert_eq!(joined[..n_mels], mel.to_vec()[..]);
+        assert_eq!(joined[n_mels..], pros.to_vec()[..]);
+    }
+    // An angry male voice is voiced in a good share of its frames, at a plausible pitch.
+    let voiced: Vec<f32> = prosody.rows().into_iter().filter(|r| r[0] == 1.0).map(|r| r[1]).collect();
+    assert!(voiced.len() * 4 > prosody.nrows(), "{} of {} frames voiced", voiced.len(), prosody.nrows());
+    assert!(voiced.iter().all(|st| (-8.0..32.0).contains(st)), "semitones above 100 Hz out of range");
+}

@@ -100,6 +100,12 @@ def norm_for(mode, b_mean, b_std, g_mean, g_std):
         return g_mean, g_std
     if mode == "mean":
         return b_mean, g_std
+    if mode == "pitch":
+        # The clip's F0 relative to the speaker: every voiced frame's semitones moved by how far
+        # this speaker's neutral F0 lies from the training speakers' average neutral F0.
+        voiced, semitones = PITCH["row"] - 1, PITCH["row"]
+        offset = b_mean[semitones] / b_mean[voiced] - PITCH["ref"] if b_mean[voiced] > 0.01 else 0.0
+        return (g_mean, float(offset)), g_std
     if mode == "meanstd":
         # a spread from a few seconds can be small in quiet bands: never below half the global one
         return b_mean, np.maximum(b_std, 0.5 * g_std)
@@ -107,11 +113,22 @@ def norm_for(mode, b_mean, b_std, g_mean, g_std):
 
 
 CONCAT = {"g_mean": None, "g_std": None}  # set per member in concat mode
+# pitch mode (a logmel_prosody export): the semitones row, and the training speakers' mean
+# neutral F0 in semitones; a "mean" is then (the global mean, the item's F0 offset).
+PITCH = {"row": None, "ref": 0.0}
+
+
+def cold_norm(g_mean, g_std):
+    return ((g_mean, 0.0) if PITCH["row"] is not None else g_mean), g_std
 
 
 def standardise(frames, mean, std):
     """[F, T] network input. concat: the clip standardised globally, then F rows holding the
     baseline's mean standardised the same way (zeros when cold), constant over time."""
+    if PITCH["row"] is not None:
+        mean, offset = mean
+        frames = np.array(frames, np.float32)
+        frames[:, PITCH["row"]] -= offset * frames[:, PITCH["row"] - 1]
     if CONCAT["g_mean"] is None:
         return ((frames - mean) / std).T
     g_mean, g_std = CONCAT["g_mean"], CONCAT["g_std"]
@@ -155,8 +172,9 @@ def eval_sets(export, bl, speakers, g_mean, g_std, mode):
             if i in held:
                 continue
             scored.append(i)
-            cold_m.append(g_mean)
-            cold_s.append(g_std)
+            cm_, cs_ = cold_norm(g_mean, g_std)
+            cold_m.append(cm_)
+            cold_s.append(cs_)
             base_m.append(m)
             base_s.append(sd)
     return np.array(scored), (cold_m, cold_s), (base_m, base_s)
@@ -176,6 +194,16 @@ def train_member(job):
     if a.mode == "concat":
         CONCAT.update(g_mean=g_mean, g_std=g_std)
         n_in *= 2
+    if a.mode == "pitch":
+        assert job["feature"] == "logmel_prosody", "pitch mode reads the prosody rows"
+        PITCH["row"] = export.n_features - 3  # rows: 64 log-mel, voiced, semitones, aperiodicity, loudness
+        refs = []
+        for s in sorted(set(export.speaker[tr])):
+            clips = bl.neutral.get(s, [])
+            if clips:
+                m, _ = bl.stats(clips)
+                refs.append(m[PITCH["row"]] / max(m[PITCH["row"] - 1], 1e-6))
+        PITCH["ref"] = float(np.mean(refs))
     model = SerCnn(widths=tuple(int(w) for w in a.widths.split(",")), dropout=a.dropout, cmn=job["variant"] == "cmn",
                    stride1=a.stride1, stats_pool=True, n_in=n_in)
     ema = SerCnn(widths=tuple(int(w) for w in a.widths.split(",")), dropout=a.dropout, cmn=job["variant"] == "cmn",
@@ -204,8 +232,9 @@ def train_member(job):
                 own = bl.original_of[export.path[i]]
                 pool = [c for c in bl.neutral.get(s, []) if c != own]
                 if a.mode == "none" or rng.random() < a.p_cold or len(pool) < 2:
-                    means.append(g_mean)
-                    stds.append(g_std)
+                    m, sd = cold_norm(g_mean, g_std)
+                    means.append(m)
+                    stds.append(sd)
                 else:
                     pick = rng.choice(pool, size=2, replace=False)
                     m, sd = norm_for(a.mode, *bl.stats(pick), g_mean, g_std)
@@ -269,7 +298,7 @@ def summarise(res):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
-    ap.add_argument("--mode", choices=["none", "mean", "meanstd", "concat"], default="mean")
+    ap.add_argument("--mode", choices=["none", "mean", "meanstd", "concat", "pitch"], default="mean")
     ap.add_argument("--p-cold", type=float, default=0.3, help="share of training items normalised cold")
     ap.add_argument("--members", default="mfcc:plain,logmel:plain")
     ap.add_argument("--folds", default="1,2,3,4,5")

@@ -248,8 +248,9 @@ def parse_members(spec):
         if item:
             feature, _, variant = item.rpartition(":")
             feature = feature or "mfcc"
-            if feature not in ("mfcc", "logmel"):
-                raise SystemExit(f"--members: unknown feature '{feature}' (mfcc or logmel)")
+            if feature not in ("mfcc", "logmel", "prosody", "logmel_prosody"):
+                raise SystemExit(f"--members: unknown feature '{feature}' (mfcc, logmel, or the experimental "
+                                 "prosody and logmel_prosody)")
             out.append((feature, variant))
     return out
 
@@ -260,7 +261,9 @@ def load_ensemble(results, args, input_feature, params):
     members = []
     for res in results:
         feature = res.get("feature", "mfcc")
-        m = make_model(args, res["variant"], params["n_mfcc"] if feature == "mfcc" else params["n_mels"])
+        n_in = {"mfcc": params["n_mfcc"], "logmel": params["n_mels"]}.get(feature, res["state"]["mean"].numel()
+                                                                          if "mean" in res["state"] else None)
+        m = make_model(args, res["variant"], n_in)
         m.load_state_dict(res["state"])
         m.eval()
         if feature != input_feature:
@@ -296,7 +299,7 @@ def export_onnx(model, path):
 
 def input_name(model):
     """The graph's input: "mfcc" [1, n_mfcc, T] or "log_mel" [1, n_mels, T]."""
-    return "log_mel" if model.input_feature == "logmel" else "mfcc"
+    return {"logmel": "log_mel", "mfcc": "mfcc"}.get(model.input_feature, model.input_feature)
 
 
 def tidy_graph(m):
@@ -541,7 +544,7 @@ def main():
     feat_dirs = {f: run_export(args, f) for f in features}
     # The model's input: log-mel if any member needs it (the MFCCs are its DCT, computed in the
     # graph), else MFCC.
-    input_feature = "logmel" if "logmel" in features else "mfcc"
+    input_feature = features[0] if len(features) == 1 else "logmel" if "logmel" in features else "mfcc"
     export = Export(feat_dirs[input_feature], mmap=True)
     for f in features:
         other = Export(feat_dirs[f], mmap=True)

@@ -16,7 +16,7 @@ pub use frames::CentredFrames;
 pub use mel::{MelFilterbank, hz_to_mel, mel_frequencies, mel_to_hz};
 pub use mfcc::{FeatureExtractor, Features, LogMelStream, LogMelToMfcc};
 pub use params::FeatureParams;
-pub use pitch::{InvalidPitchParams, PitchParams, Prosody, ProsodySummary, Yin, YinFrame, prosody, yin};
+pub use pitch::{InvalidPitchParams, PROSODY_ROWS, PitchParams, Prosody, ProsodySummary, Yin, YinFrame, prosody, yin};
 pub use stft::PowerStft;
 pub use trim::{
     Interval, SilenceParams, concat_intervals, frame_power, kept_intervals, kept_intervals_from_power, mean_square,

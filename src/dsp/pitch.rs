@@ -363,6 +363,9 @@ pub fn prosody(signal: &[f32], params: &PitchParams) -> Result<Prosody, InvalidP
     Ok(Yin::new(params)?.prosody(signal))
 }
 
+/// How many rows [`Prosody::model_rows`] gives per frame.
+pub const PROSODY_ROWS: usize = 4;
+
 /// The pitch and loudness tracks of one signal, one value per frame of every field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prosody {
@@ -428,6 +431,21 @@ impl Prosody {
     pub fn recording_time_s(&self, t: usize, kept: &[super::Interval]) -> (f64, usize) {
         let (sample, interval) = super::original_sample(kept, t * self.params.hop_length);
         (sample as f64 / self.params.sample_rate as f64, interval)
+    }
+
+    /// Rows a model can read beside the log-mel, one per frame: whether the frame is voiced
+    /// (0 or 1), its F0 in semitones above 100 Hz where voiced (0 elsewhere), YIN's
+    /// aperiodicity, and its loudness in dB below the clip's loudest frame (floored at -80,
+    /// so a gain change leaves the rows as they were).
+    pub fn model_rows(&self) -> Vec<[f32; PROSODY_ROWS]> {
+        let loudest = self.rms_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        (0..self.n_frames())
+            .map(|t| {
+                let voiced = self.voiced[t];
+                let semitones = if voiced { 12.0 * (self.f0_hz[t] / 100.0).log2() } else { 0.0 };
+                [voiced as u8 as f32, semitones, self.aperiodicity[t], (self.rms_db[t] - loudest).max(-80.0)]
+            })
+            .collect()
     }
 
     /// F0 of the voiced frames, `None` elsewhere (what a plot draws).
@@ -609,5 +627,34 @@ mod tests {
         assert_eq!(percentile(&v, 5.0), Some(1.2));
         assert_eq!(percentile(&[], 50.0), None);
         assert_eq!(percentile(&[7.0], 5.0), Some(7.0));
+    }
+
+    #[test]
+    fn model_rows_give_pitch_in_semitones_where_voiced_and_ignore_the_level() {
+        // 200 Hz for 0.5 s, then 0.3 s of silence.
+        let mut signal: Vec<f32> =
+            (0..8_000).map(|i| 0.5 * (i as f32 * 2.0 * std::f32::consts::PI * 200.0 / 16_000.0).sin()).collect();
+        signal.extend(std::iter::repeat_n(0.0, 4_800));
+        let rows = prosody(&signal, &PitchParams::default()).unwrap().model_rows();
+        assert_eq!(rows.len(), crate::dsp::FeatureParams::default().n_frames(signal.len()));
+        let [voiced, semitones, aperiodicity, loudness] = rows[25];
+        assert_eq!(voiced, 1.0);
+        // 12 log2(200 / 100) = 12 semitones above 100 Hz (YIN reads a tone slightly high).
+        assert!((semitones - 12.0).abs() < 0.1, "{semitones}");
+        assert!(aperiodicity < 0.1 && loudness > -1.0, "{aperiodicity} {loudness}");
+        // Silence: unvoiced, far below the tone (not exactly at the floor: YIN's running sums
+        // leave a trace of the tone's energy).
+        let [voiced, semitones, _, loudness] = rows[75];
+        assert_eq!([voiced, semitones], [0.0, 0.0]);
+        assert!(loudness < -60.0, "{loudness}");
+        // 20 dB quieter: the same rows, wherever the frame is above the -100 dBFS floor of
+        // the loudness in both (the silent frames' floor is absolute, not relative).
+        let quiet: Vec<f32> = signal.iter().map(|s| s * 0.1).collect();
+        let quiet_rows = prosody(&quiet, &PitchParams::default()).unwrap().model_rows();
+        for (a, b) in rows.iter().zip(&quiet_rows).filter(|(a, _)| a[3] > -60.0) {
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-3, "{a:?} {b:?}");
+            }
+        }
     }
 }

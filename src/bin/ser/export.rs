@@ -28,7 +28,9 @@ pub struct ExportArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Which feature to export: the model's MFCCs or the log-mel spectrogram.
-    #[arg(long, default_value = "mfcc", value_parser = ["mfcc", "logmel"])]
+    /// `prosody`: voicing, F0, aperiodicity and loudness rows (experimental); `logmel_prosody`:
+    /// both, the log-mel bands first.
+    #[arg(long, default_value = "mfcc", value_parser = ["mfcc", "logmel", "prosody", "logmel_prosody"])]
     pub feature: String,
     /// Augmented copies per clip, besides the original.
     #[arg(long, default_value_t = 0)]
@@ -85,8 +87,22 @@ fn export_row(
         };
         let options = if copy == 0 { options } else { &copy_options };
         let analysis = analyse_16k(augmented, options).map_err(|e| format!("{}: {e}", path.display()))?;
-        let f = analysis.features;
-        let frames = if args.feature == "mfcc" { f.mfcc } else { f.log_mel };
+        let f = &analysis.features;
+        let prosody_rows = || {
+            ser::dsp::prosody(&analysis.kept_signal(), &ser::dsp::PitchParams::default())
+                .map(|p| p.model_rows())
+                .map_err(|e| format!("{}: {e}", path.display()))
+        };
+        let frames = match args.feature.as_str() {
+            "mfcc" => f.mfcc.clone(),
+            "logmel" => f.log_mel.clone(),
+            "prosody" => prosody_rows()?.concat(),
+            // logmel_prosody: each frame's log-mel bands, then its prosody rows
+            _ => {
+                let rows = prosody_rows()?;
+                f.log_mel.chunks(f.n_mels.max(1)).zip(&rows).flat_map(|(mel, p)| mel.iter().chain(p).copied()).collect()
+            }
+        };
         items.push(Item { row: row_index, copy, augmentation: description, frames, n_frames: f.n_frames });
     }
     Ok(items)
@@ -102,7 +118,12 @@ pub fn run(args: ExportArgs) -> ExitCode {
     };
     let root = default_root(&args.manifest, args.root.as_deref());
     let options = PipelineOptions::default();
-    let width = if args.feature == "mfcc" { options.params.n_mfcc } else { options.params.n_mels };
+    let width = match args.feature.as_str() {
+        "mfcc" => options.params.n_mfcc,
+        "logmel" => options.params.n_mels,
+        "prosody" => ser::dsp::PROSODY_ROWS,
+        _ => options.params.n_mels + ser::dsp::PROSODY_ROWS,
+    };
     let mut features: Vec<f32> = Vec::new();
     let mut offsets: Vec<i64> = vec![0];
     let mut items_csv = csv::Writer::from_writer(Vec::new());
