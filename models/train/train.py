@@ -261,9 +261,7 @@ def load_ensemble(results, args, input_feature, params):
     members = []
     for res in results:
         feature = res.get("feature", "mfcc")
-        n_in = {"mfcc": params["n_mfcc"], "logmel": params["n_mels"]}.get(feature, res["state"]["mean"].numel()
-                                                                          if "mean" in res["state"] else None)
-        m = make_model(args, res["variant"], n_in)
+        m = make_model(args, res["variant"], res["state"]["mean"].shape[1])  # the rows it was trained on
         m.load_state_dict(res["state"])
         m.eval()
         if feature != input_feature:
