@@ -4,7 +4,8 @@
 //!
 //! - [`compute`]: the model and the analyses, behind two messages (`Job` in, `Update` out),
 //!   in a Web Worker that runs this same module.
-//! - [`state`]: the page's state as plain data and a pure reducer.
+//! - [`state`]: the page's state as plain data and a pure reducer; [`settle`]: when the live
+//!   readout's label may change.
 //! - [`audio_in`]: where audio comes from (file bytes, the browser's decoder, the microphone).
 //! - [`plots`]: canvas drawings (plotters + ImageData).
 //! - [`components`]: the view, which speaks to the compute side only through its messages.
@@ -18,6 +19,8 @@ mod components;
 mod compute;
 #[cfg(target_arch = "wasm32")]
 mod plots;
+#[cfg(any(target_arch = "wasm32", test))]
+mod settle;
 #[cfg(target_arch = "wasm32")]
 mod state;
 #[cfg(target_arch = "wasm32")]

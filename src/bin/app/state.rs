@@ -11,6 +11,7 @@ use ser::model::{Explanation, Prediction, valence_arousal};
 use ser::{LiveReading, ModelInfo};
 
 use crate::compute::{BaselineInfo, Outcome, Step, Update};
+use crate::settle::{Settle, Verdict};
 
 #[derive(Clone)]
 pub enum ModelState {
@@ -106,13 +107,12 @@ pub struct Live {
     pub seq: u32,
     /// The latest reading (its prediction is `None` while the window holds no speech).
     pub reading: Option<Rc<LiveReading>>,
-    /// The reading whose verdict the readout names: a new verdict (another emotion, or "not
-    /// sure") is named once two readings in a row agree on it, so a window near the
-    /// threshold does not make the label flicker on a projector. "listening…" is named at once,
-    /// as is the first verdict after it.
+    /// The reading whose verdict the readout names (see [`Settle`] for when it changes).
     pub shown: Option<Rc<LiveReading>>,
-    /// A new verdict seen once, waiting for a second reading.
-    candidate: Option<Verdict>,
+    settle: Settle,
+    /// The reading (its `seq`) at which the label on show was named: how long a label stayed,
+    /// counted in readings, even where one render shows two readings.
+    pub named_at: u32,
     /// The latest prediction, kept (dimmed) while listening so the bars do not jump.
     pub last: Option<Rc<Prediction>>,
     /// The band: (from s, to s, emotion) in recording time, one stretch per run of equal
@@ -124,21 +124,11 @@ pub struct Live {
     pub model_ms: f64,
 }
 
-/// What a live reading says, for the readout's label: no speech, not sure, or an emotion.
-#[derive(Clone, PartialEq)]
-enum Verdict {
-    Listening,
-    Unsure,
-    Emotion(usize),
-}
-
-impl Verdict {
-    fn of(reading: &LiveReading) -> Self {
-        match &reading.prediction {
-            None => Verdict::Listening,
-            Some(p) if p.unsure() => Verdict::Unsure,
-            Some(p) => Verdict::Emotion(p.best_index()),
-        }
+fn verdict(reading: &LiveReading) -> Verdict {
+    match &reading.prediction {
+        None => Verdict::Listening,
+        Some(p) if p.unsure() => Verdict::Unsure,
+        Some(p) => Verdict::Emotion(p.best_index()),
     }
 }
 
@@ -148,14 +138,12 @@ impl Live {
 
     fn add(&mut self, reading: LiveReading, model_ms: f64) {
         let reading = Rc::new(reading);
-        let verdict = Verdict::of(&reading);
-        let shown = self.shown.as_deref().map(Verdict::of);
-        let at_once = matches!(verdict, Verdict::Listening) || matches!(shown, None | Some(Verdict::Listening));
-        if at_once || shown.as_ref() == Some(&verdict) || self.candidate.as_ref() == Some(&verdict) {
+        let before = self.settle.shown();
+        if self.settle.take(verdict(&reading)) {
             self.shown = Some(reading.clone());
-            self.candidate = None;
-        } else {
-            self.candidate = Some(verdict);
+            if self.settle.shown() != before {
+                self.named_at = self.seq + 1;
+            }
         }
         let emotion = reading.prediction.as_ref().filter(|p| !p.unsure()).map(|p| Rc::<str>::from(p.emotion()));
         let mut spans = self.spans.as_ref().clone();

@@ -32,7 +32,8 @@ pub fn say(p: &Prediction) -> (String, String, Option<String>) {
 }
 
 /// The attributes tests and the curious read: when the window ended (ms of recording, new at
-/// every reading) and how long the model took.
+/// every reading; beside it the reading's number and that of the reading that named the label
+/// on show) and how long the model took.
 fn updated(live: &Live) -> String {
     live.reading.as_ref().map_or(String::new(), |r| format!("{:.0}", r.end_s * 1000.0))
 }
@@ -83,6 +84,7 @@ pub fn live_view(live: &Live) -> Html {
             <div class="live-readout" style={color.map(|c| format!("--emotion: {c}"))}>
                 <p class="eyebrow">{ "Now, while you speak" }</p>
                 <p class={classes!("live-emotion", plain.then_some("plain"))} data-testid="live-emotion" data-updated={updated(live)}
+                   data-seq={live.seq.to_string()} data-named-at={live.named_at.to_string()}
                    data-model-ms={format!("{:.2}", live.model_ms)} aria-live="off">{ big }</p>
                 <p class="confidence">{ detail }</p>
             </div>
