@@ -11,10 +11,12 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages: the browsers for the end-to-end and wasm tests (Chromium, and Firefox ESR
-# driven by geckodriver); GNU time, which measures the peak memory of the hour-long test;
-# libopus-dev, which the native build links to decode Opus (the CLI only, not the page).
+# driven by geckodriver); PulseAudio, whose null sink gives Firefox the sound server its Web
+# Audio needs on a machine without a sound card (the Firefox live-mode test); GNU time, which
+# measures the peak memory of the hour-long test; libopus-dev, which the native build links to
+# decode Opus (the CLI only, not the page).
 missing=()
-for pkg in chromium chromium-driver firefox-esr time libopus-dev; do
+for pkg in chromium chromium-driver firefox-esr pulseaudio time libopus-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
