@@ -137,6 +137,20 @@ class FromLogMel(nn.Module):
         return self.member(nn.functional.conv1d(log_mel, self.dct))
 
 
+class FirstRows(nn.Module):
+    """A member fed a taller input than it was trained on: it reads the first `rows` rows (a
+    log-mel or MFCC member beside pitch-row members reads the log-mel part of `logmel_prosody`)."""
+
+    def __init__(self, member, rows, n_in):
+        super().__init__()
+        self.member = member
+        self.rows = rows
+        self.n_in = n_in
+
+    def forward(self, x):
+        return self.member(x[:, : self.rows, :])
+
+
 class SerEnsemble(nn.Module):
     """Average of the members' probabilities (each member keeps its own normalisation)."""
 

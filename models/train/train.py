@@ -40,7 +40,7 @@ from data import (  # noqa: E402
     spec_augment,
 )
 from metrics import confusion, figures, mean_std  # noqa: E402
-from model import FromLogMel, SerCnn, SerEnsemble, count_parameters  # noqa: E402
+from model import FirstRows, FromLogMel, SerCnn, SerEnsemble, count_parameters  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
@@ -196,10 +196,38 @@ def train_job(job):
                 "feature": job["feature"]}, job["out_path"])
 
 
-def run_jobs(jobs, workers, work):
+# What a training depends on: a job that agrees with an earlier one on all of it trains the same
+# model (one torch thread per process makes a run deterministic), so it can be reused.
+NOT_TRAINING_ARGS = {"experiment", "members", "workers", "folds", "final", "int8", "reuse", "threads", "work", "ser"}
+
+
+def training_key(job):
+    args = {k: v for k, v in job["args"].items() if k not in NOT_TRAINING_ARGS}
+    return json.dumps([job["fold"], job["test"], job["val"], job["train"], job["variant"], job["feature"],
+                       job["seed"], args], sort_keys=True)
+
+
+def reusable(job, jobs_dirs):
+    """An earlier experiment's trained member with the same training key, if any."""
+    for jobs_dir in jobs_dirs:
+        for name in sorted(os.listdir(jobs_dir)) if os.path.isdir(jobs_dir) else []:
+            if not name.endswith(".json"):
+                continue
+            stem = os.path.join(jobs_dir, name[:-5])
+            with open(stem + ".json") as f:
+                old = json.load(f)
+            if os.path.exists(stem + ".pt") and training_key(old) == training_key(job):
+                return stem
+    return None
+
+
+def run_jobs(jobs, workers, work, reuse=()):
     """Runs the training jobs as separate processes, `workers` at a time (each with its own
     single torch thread: on this shared 2-core machine that is far faster than one process with
-    2 threads, which stalls badly whenever anything else is running)."""
+    2 threads, which stalls badly whenever anything else is running). A job already trained in
+    one of the `reuse` folders (other experiments' jobs) is copied from there instead."""
+    import shutil
+
     os.makedirs(work, exist_ok=True)
     pending = []
     for n, job in enumerate(jobs):
@@ -207,6 +235,12 @@ def run_jobs(jobs, workers, work):
         job.update(log_path=stem + ".log", out_path=stem + ".pt")
         with open(stem + ".json", "w") as f:
             json.dump(job, f)
+        old = reusable(job, reuse)
+        if old:
+            log(f"{job['tag']}: reusing {old} (the same training)")
+            shutil.copyfile(old + ".pt", stem + ".pt")
+            shutil.copyfile(old + ".log", stem + ".log")
+            continue
         pending.append(stem + ".json")
     running = []
     while pending or running:
@@ -257,16 +291,22 @@ def parse_members(spec):
 
 def load_ensemble(results, args, input_feature, params):
     """The members, each fed the model input: MFCC members get the log-mel input through the
-    DCT (FromLogMel) when the model's input is log-mel."""
+    DCT (FromLogMel) when the model's input is log-mel, and log-mel members the first rows of a
+    logmel_prosody input (FirstRows)."""
     members = []
+    # The input's rows: those of the members that read it as it is.
+    n_input = next(r["state"]["mean"].shape[1] for r in results if r.get("feature", "mfcc") == input_feature)
     for res in results:
         feature = res.get("feature", "mfcc")
         m = make_model(args, res["variant"], res["state"]["mean"].shape[1])  # the rows it was trained on
         m.load_state_dict(res["state"])
         m.eval()
-        if feature != input_feature:
-            assert (feature, input_feature) == ("mfcc", "logmel"), (feature, input_feature)
+        if feature == "mfcc" and input_feature != "mfcc":
             m = FromLogMel(m, params["n_mels"], params["n_mfcc"])
+            feature = "logmel"
+        if feature != input_feature:
+            assert (feature, input_feature) == ("logmel", "logmel_prosody"), (feature, input_feature)
+            m = FirstRows(m, params["n_mels"], n_input)
         members.append(m)
     model = SerEnsemble(members) if len(members) > 1 else members[0]
     model.input_feature = input_feature
@@ -523,6 +563,8 @@ def parse_args():
     ap.add_argument("--workers", type=int, default=2, help="training processes side by side")
     ap.add_argument("--experiment", default="", help="name: CV only, results under work/exp_NAME, nothing shipped")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per training process")
+    ap.add_argument("--reuse", default="", help="experiments (comma-separated) whose members trained with the "
+                    "same settings are copied instead of trained again (experiments only)")
     return ap.parse_args()
 
 
@@ -540,9 +582,10 @@ def main():
     members_spec = parse_members(args.members)
     features = sorted({f for f, _ in members_spec})
     feat_dirs = {f: run_export(args, f) for f in features}
-    # The model's input: log-mel if any member needs it (the MFCCs are its DCT, computed in the
-    # graph), else MFCC.
-    input_feature = features[0] if len(features) == 1 else "logmel" if "logmel" in features else "mfcc"
+    # The model's input: the tallest any member needs (the MFCCs are the log-mel's DCT, computed
+    # in the graph; the log-mel is the first rows of logmel_prosody).
+    input_feature = next(f for f in ("logmel_prosody", "logmel", "mfcc", "prosody") if f in features)
+    assert input_feature != "prosody" or len(features) == 1, "prosody members need logmel_prosody beside others"
     export = Export(feat_dirs[input_feature], mmap=True)
     for f in features:
         other = Export(feat_dirs[f], mmap=True)
@@ -575,7 +618,9 @@ def main():
         j.update(args=vars(args), threads=args.threads)
     log(f"training {len(jobs)} models, {args.workers} at a time, {args.threads} torch thread(s) each")
     t_train = time.time()
-    results = run_jobs(jobs, args.workers, os.path.join(out_dir, "jobs") if args.experiment else os.path.join(args.work, "jobs"))
+    reuse = [os.path.join(args.work, "exp_" + e, "jobs") for e in args.reuse.split(",") if e] if args.experiment else []
+    results = run_jobs(jobs, args.workers, os.path.join(out_dir, "jobs") if args.experiment else os.path.join(args.work, "jobs"),
+                       reuse)
     log(f"training done in {time.time() - t_train:.0f}s")
 
     cv_log_path = os.path.join(out_dir if args.experiment else HERE, "cv_log.txt")
