@@ -5,9 +5,11 @@ the same ONNX model, one process, one thread, one clip after another; one JSON l
 (file, emotion).
 
 `compare`: times whole commands, start to last result, model loading included: the Python
-pipeline, `ser predict --jobs 1` and `ser predict` (all cores), taking turns ROUNDS times so a
-change in the machine's load hits all three; prints each round's ratios and the medians, and
-how often the two pipelines give the same emotion.
+pipeline, `ser predict --jobs 1` and `ser predict` (all cores), both JSON lines (with the pitch
+summary, which tracks pitch with YIN), and `ser predict --format csv` on all cores (emotion and
+probabilities like the Python pipeline's output, no pitch tracking), taking turns ROUNDS times
+so a change in the machine's load hits all four; prints each round's ratios and the medians,
+and how often the pipelines give the same emotion.
 
     .venv/bin/python scripts/bench_batch.py compare SER MODEL.onnx SIDECAR.json ROUNDS FILE...
     .venv/bin/python scripts/bench_batch.py pipeline MODEL.onnx SIDECAR.json FILE...
@@ -55,26 +57,34 @@ def pipeline(model_path, sidecar_path, files):
 
 
 def timed(cmd):
+    import csv
     import subprocess
     t0 = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return time.perf_counter() - t0, [json.loads(line)["emotion"] for line in out.splitlines()]
+    took = time.perf_counter() - t0
+    if "csv" in cmd:
+        return took, [row["emotion"] for row in csv.DictReader(out.splitlines())]
+    return took, [json.loads(line)["emotion"] for line in out.splitlines()]
 
 
 def compare(ser, model_path, sidecar_path, rounds, files):
     python = [sys.executable, os.path.abspath(__file__), "pipeline", model_path, sidecar_path, *files]
     one = [ser, "predict", "--quiet", "--jobs", "1", *files]
     every = [ser, "predict", "--quiet", *files]
+    table = [ser, "predict", "--quiet", "--format", "csv", *files]
     ratios = []
     for r in range(1, rounds + 1):
-        (tp, py), (t1, _), (ta, rust) = timed(python), timed(one), timed(every)
-        ratios.append((tp / t1, tp / ta))
+        (tp, py), (t1, _), (ta, rust), (tc, rows) = timed(python), timed(one), timed(every), timed(table)
+        ratios.append((tp / t1, tp / ta, tp / tc))
         print(f"round {r}: python {tp:.2f} s, ser --jobs 1 {t1:.2f} s ({tp / t1:.2f}x), "
-              f"ser on all {os.cpu_count()} cores {ta:.2f} s ({tp / ta:.2f}x)", flush=True)
-    print(f"median speed-up over {len(files)} clips: ser --jobs 1 {np.median([a for a, _ in ratios]):.2f}x, "
-          f"ser on all cores {np.median([b for _, b in ratios]):.2f}x")
+              f"ser on all {os.cpu_count()} cores {ta:.2f} s ({tp / ta:.2f}x), "
+              f"ser --format csv on all cores {tc:.2f} s ({tp / tc:.2f}x)", flush=True)
+    print(f"median speed-up over {len(files)} clips: ser --jobs 1 {np.median([a for a, _, _ in ratios]):.2f}x, "
+          f"ser on all cores {np.median([b for _, b, _ in ratios]):.2f}x, "
+          f"ser --format csv on all cores {np.median([c for _, _, c in ratios]):.2f}x")
     same = sum(a == b for a, b in zip(py, rust))
-    print(f"same emotion from both pipelines on {same} of {len(py)} clips")
+    print(f"same emotion from both pipelines on {same} of {len(py)} clips; csv and JSON lines agree on "
+          f"{sum(a == b for a, b in zip(rust, rows))} of {len(rows)}")
 
 
 if __name__ == "__main__":

@@ -225,6 +225,10 @@ fn csv_has_one_row_per_file_or_per_timeline_window_and_matches_the_json() {
     let short = copy("librosa/tess_yaf_happy.flac", &dir.join("bath, \"happy\".flac"));
     let long = fixture("e2e/speech_long.wav");
     let json = json_lines(&predict(&[&short, &long]).stdout);
+    // JSON lines carry the pitch summary (CSV has no column for it, so it skips the pitch
+    // tracking; its numbers must not move for that).
+    let f0 = json[0]["prosody"]["f0_median_hz"].as_f64();
+    assert!(f0.is_some_and(|hz| (150.0..400.0).contains(&hz)), "a female voice's median pitch: {f0:?}");
 
     let out = predict(&[&"--format", &"csv", &short, &long]);
     assert!(out.status.success(), "{}", text(&out.stderr));

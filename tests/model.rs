@@ -106,6 +106,15 @@ fn probabilities_sum_to_one_and_long_clips_get_a_timeline() {
     assert_eq!(json["timeline"].as_array().unwrap().len(), report.timeline.len());
     let csv = report.to_csv("long.wav");
     assert_eq!(csv.lines().count(), 2 + report.timeline.len());
+
+    // Without the pitch track: the same report in every other field, its CSV byte for byte.
+    let bare = Report::without_prosody(&model, &analysis).unwrap();
+    assert!(report.prosody.is_some() && report.prosody_track.is_some());
+    assert!(bare.prosody.is_none() && bare.prosody_track.is_none());
+    assert_eq!(bare.to_csv("long.wav"), csv);
+    let with_pitch_dropped = Report { prosody: None, prosody_track: None, ..report };
+    assert_eq!(bare, with_pitch_dropped);
+    assert!(bare.to_json("long.wav").get("prosody").is_none());
 }
 
 #[test]

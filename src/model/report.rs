@@ -152,6 +152,12 @@ impl PitchTrack {
         self.finished
     }
 
+    /// No pitch tracking at all: [`Report::without_prosody`].
+    fn none(hop_length: usize) -> Self {
+        let framer = CentredFrames::new(PitchParams::default().frame_length, hop_length);
+        Self { yin: None, framer, frames: Vec::new(), pushed: 0, total: 0, finished: true }
+    }
+
     fn progress(&self) -> f64 {
         if self.total == 0 { 1.0 } else { self.pushed as f64 / self.total as f64 }
     }
@@ -173,8 +179,18 @@ pub struct Reporting<'a> {
 
 impl<'a> Reporting<'a> {
     pub fn new(model: &'a EmotionModel, analysis: &'a Analysis) -> Self {
-        let starts = Report::timeline_starts(model, analysis);
         let pitch = PitchTrack::new(analysis, model.info().feature_params.hop_length);
+        Self::with_pitch(model, analysis, pitch)
+    }
+
+    /// The same, without the pitch track: see [`Report::without_prosody`].
+    pub fn without_prosody(model: &'a EmotionModel, analysis: &'a Analysis) -> Self {
+        let pitch = PitchTrack::none(model.info().feature_params.hop_length);
+        Self::with_pitch(model, analysis, pitch)
+    }
+
+    fn with_pitch(model: &'a EmotionModel, analysis: &'a Analysis, pitch: PitchTrack) -> Self {
+        let starts = Report::timeline_starts(model, analysis);
         Self { model, analysis, timeline: Vec::with_capacity(starts.len()), starts, pitch }
     }
 }
@@ -216,6 +232,14 @@ impl Report {
     /// [`Reporting`] does the same a few windows at a time.
     pub fn new(model: &EmotionModel, analysis: &Analysis) -> Result<Self> {
         Reporting::new(model, analysis).finish()
+    }
+
+    /// The same report without the pitch track and its summary (`prosody` and
+    /// `prosody_track` are `None`), for a caller with no place for them (a CSV row, subtitles,
+    /// an evaluation): YIN takes about a third of a short clip's time. Everything else is
+    /// [`Self::new`]'s, bit for bit.
+    pub fn without_prosody(model: &EmotionModel, analysis: &Analysis) -> Result<Self> {
+        Reporting::without_prosody(model, analysis).finish()
     }
 
     /// Whether the whole-clip prediction of `n_frames` kept frames is the mean of the timeline

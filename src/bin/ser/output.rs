@@ -29,6 +29,12 @@ impl Format {
         matches!(self, Format::Vtt | Format::Srt)
     }
 
+    /// Whether the output has a place for the pitch and loudness summary (JSON lines only),
+    /// so that pitch is tracked only when it will be read.
+    pub fn shows_prosody(self) -> bool {
+        matches!(self, Format::Jsonl)
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Jsonl => "jsonl",

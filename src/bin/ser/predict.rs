@@ -150,17 +150,32 @@ pub struct EvalArgs {
     pub model: ModelArgs,
 }
 
-/// The report for one input: in memory up to the pipeline's limit, streamed from disk beyond.
+/// Whether a report needs the pitch track (YIN): only where the output shows it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Pitch {
+    /// The prosody summary goes into the output (JSON lines).
+    Wanted,
+    /// Nothing shows it (CSV, subtitles, `ser eval`): not computed.
+    Skipped,
+}
+
+/// The report for one input: in memory up to the pipeline's limit, streamed from disk beyond
+/// (which has no pitch track either way).
 pub fn analyse_file(
     model: &EmotionModel,
     input: &Input,
     options: &PipelineOptions,
+    pitch: Pitch,
     progress: &Progress,
 ) -> Result<Report, FileError> {
     let in_file = in_file(&input.name);
     if let Loaded::Signal(signal, source) = load(input, options)? {
         let analysis = analyse_loaded(signal, source, options).map_err(&in_file)?;
-        return Report::new(model, &analysis).map_err(&in_file);
+        return match pitch {
+            Pitch::Wanted => Report::new(model, &analysis),
+            Pitch::Skipped => Report::without_prosody(model, &analysis),
+        }
+        .map_err(&in_file);
     }
     let mut open = || -> ser::Result<Box<dyn MediaSource>> {
         input.open().map_err(|e| SerError::Corrupt(format!("it could not be read again ({e})")))
@@ -250,8 +265,10 @@ pub fn run_predict(args: PredictArgs) -> ExitCode {
     };
     let (format, timeline) = (args.format, args.timeline);
     let header = format.header(model.labels(), timeline);
+    let pitch = if format.shows_prosody() { Pitch::Wanted } else { Pitch::Skipped };
     for_each_input(&inputs, &args.batch, &mut destination, format, header, |input, progress| {
-        analyse_file(&model, input, &options, progress).map(|report| format.render(&report, &input.name, timeline))
+        analyse_file(&model, input, &options, pitch, progress)
+            .map(|report| format.render(&report, &input.name, timeline))
     })
 }
 
@@ -368,13 +385,13 @@ fn eval_clip(
     if let (Some(personal), Loaded::Signal(signal, source)) = (personal, load(input, options)?) {
         // Analysed once, judged twice.
         let analysis = analyse_loaded(signal, source, options).map_err(in_file(&input.name))?;
-        let cold = Report::new(model, &analysis).map_err(in_file(&input.name))?;
-        let relative = Report::new(personal, &analysis).map_err(in_file(&input.name))?;
+        let cold = Report::without_prosody(model, &analysis).map_err(in_file(&input.name))?;
+        let relative = Report::without_prosody(personal, &analysis).map_err(in_file(&input.name))?;
         return Ok((cold.whole.emotion().to_string(), Some(relative.whole.emotion().to_string())));
     }
-    let cold = analyse_file(model, input, options, progress)?.whole.emotion().to_string();
+    let cold = analyse_file(model, input, options, Pitch::Skipped, progress)?.whole.emotion().to_string();
     let relative = match personal {
-        Some(p) => Some(analyse_file(p, input, options, progress)?.whole.emotion().to_string()),
+        Some(p) => Some(analyse_file(p, input, options, Pitch::Skipped, progress)?.whole.emotion().to_string()),
         None => None,
     };
     Ok((cold, relative))
