@@ -110,6 +110,11 @@ impl Dct2 {
     }
 
     /// The first `n_out` coefficients of `input` (`n_in` values) into `out[..n_out]`.
+    ///
+    /// # Panics
+    ///
+    /// If `input` is shorter than `n_in` or `out` shorter than `n_out` (a caller's bug: every
+    /// frame has all its bands).
     pub fn apply_into(&self, input: &[f32], out: &mut [f32]) {
         let (n_in, n_out) = (self.n_in, self.n_out);
         let (input, out) = (&input[..n_in], &mut out[..n_out]);
