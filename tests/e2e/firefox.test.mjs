@@ -206,6 +206,9 @@ test('Firefox: live mode updates while recording from the fake microphone', { ti
     for (let i = 0; i < d.length; i += 4) if (d[i + 3] === 255) n++;
     return n;`);
   const updates = await run(`return window.__updates`);
+  // What a visitor sees while recording in Firefox.
+  const png = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(join(ARTIFACTS, 'firefox-live.png'), Buffer.from(png, 'base64'));
   await run(`[...document.querySelectorAll('button')].find((b) => /Stop and analyse/.test(b.textContent)).click()`);
   // Firefox's fake microphone may be a tone or silence: either a result or the page's sentence.
   const after = await waitFor(`return document.querySelector('[data-testid="save-recording"]') ? 'a result'
