@@ -1,0 +1,50 @@
+//! Where tract spends a model run, op by op (a profile, not a timed test): the shipped model
+//! (or the ONNX file in `$MODEL`) at T = 421 frames, 300 runs, each node's `eval` timed and
+//! summed by op name. `cargo bench --bench model_ops`. Session 10 used it to see that
+//! matrix products are about half of tract's time and `Im2col` plus `MaxPool` about a third,
+//! which onnxruntime spends much less on (README, "Speed").
+// Native only; on wasm32 this target is empty.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::plan::{SimpleState, eval};
+
+fn main() -> TractResult<()> {
+    let path = std::env::var("MODEL").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models/ser_cnn.onnx").into());
+    let mut model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(std::fs::read(&path)?))?;
+    // As the app plans it: any length from 50 frames, 64 log-mel rows.
+    model.symbols.add_assertion("T >= 50")?;
+    let frames = model.symbols.sym("T");
+    model.set_input_fact(0, f32::fact(tract_onnx::tract_core::dims!(1, 64, frames)).into())?;
+    let plan = model.into_optimized()?.into_runnable()?;
+    let mut state = SimpleState::new(&plan)?;
+    let t = 421;
+    let input: Tensor =
+        tract_ndarray::Array3::<f32>::from_shape_fn((1, 64, t), |(_, r, i)| ((r * t + i) as f32 * 0.01).sin() * 10.0).into();
+    let runs = 300;
+    let mut by_op: HashMap<String, (f64, usize)> = HashMap::new();
+    let start = Instant::now();
+    for _ in 0..runs {
+        state.run_plan_with_eval(tvec!(input.clone().into()), |ctx, op_state, node, inputs| {
+            let t0 = Instant::now();
+            let out = eval(ctx, op_state, node, inputs);
+            let entry = by_op.entry(node.op().name().to_string()).or_default();
+            entry.0 += t0.elapsed().as_secs_f64();
+            entry.1 += 1;
+            out
+        })?;
+    }
+    let per_run = start.elapsed().as_secs_f64() * 1e3 / runs as f64;
+    let mut rows: Vec<_> = by_op.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.total_cmp(&a.1.0));
+    println!("{path}, T = {t}: {per_run:.3} ms a run, {} nodes", plan.model().nodes().len());
+    for (op, (seconds, calls)) in rows {
+        let ms = seconds * 1e3 / runs as f64;
+        println!("{op:28} {ms:7.3} ms  {:5.1} %  ({} nodes)", 100.0 * ms / per_run, calls / runs);
+    }
+    Ok(())
+}
