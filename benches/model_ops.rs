@@ -14,7 +14,8 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::plan::{SimpleState, eval};
 
 fn main() -> TractResult<()> {
-    let path = std::env::var("MODEL").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models/ser_cnn.onnx").into());
+    let path =
+        std::env::var("MODEL").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models/ser_cnn.onnx").into());
     let mut model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(std::fs::read(&path)?))?;
     // As the app plans it: any length from 50 frames, 64 log-mel rows.
     model.symbols.add_assertion("T >= 50")?;
@@ -24,7 +25,8 @@ fn main() -> TractResult<()> {
     let mut state = SimpleState::new(&plan)?;
     let t = 421;
     let input: Tensor =
-        tract_ndarray::Array3::<f32>::from_shape_fn((1, 64, t), |(_, r, i)| ((r * t + i) as f32 * 0.01).sin() * 10.0).into();
+        tract_ndarray::Array3::<f32>::from_shape_fn((1, 64, t), |(_, r, i)| ((r * t + i) as f32 * 0.01).sin() * 10.0)
+            .into();
     let runs = 300;
     let mut by_op: HashMap<String, (f64, usize)> = HashMap::new();
     let start = Instant::now();
