@@ -12,14 +12,5 @@ scripts/build_web.sh --if-needed
 # (a plain `cargo build` unifies features without the dev-dependencies).
 cargo test --release --locked --no-run --quiet
 mkdir -p tests/artifacts
-# Firefox runs Web Audio only where a sound server answers: a PulseAudio daemon (its null sink
-# when there is no sound card), started for the tests if none runs, and stopped after them.
-if command -v pulseaudio >/dev/null && ! pulseaudio --check 2>/dev/null; then
-  if pulseaudio --daemonize=yes --exit-idle-time=-1 2>/dev/null; then
-    trap 'pulseaudio --kill 2>/dev/null || true' EXIT
-  else
-    echo "test_web: could not start PulseAudio; the Firefox live-mode test will say why it skips" >&2
-  fi
-fi
 node --test --test-concurrency=1 tests/e2e/
 echo "test_web: screenshots in tests/artifacts/: $(cd tests/artifacts && ls ./*.png | tr '\n' ' ')"

@@ -46,6 +46,20 @@ function soundServer() {
   }
 }
 
+/** Starts a PulseAudio daemon for these tests when none runs (its null sink needs no sound
+ * card; scripts/setup.sh installs it); true when this file started it and must stop it. The
+ * Chromium tests run without one, as before: their fake devices need none. */
+function startSoundServer() {
+  if (soundServer()) return false;
+  try {
+    execFileSync('pulseaudio', ['--daemonize=yes', '--exit-idle-time=-1'], { stdio: 'ignore', timeout: 10_000 });
+    return soundServer();
+  } catch {
+    return false;
+  }
+}
+let ownSoundServer = false;
+
 /** Polls `script` until it returns something truthy. */
 async function waitFor(script, what, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
@@ -77,6 +91,7 @@ async function analyse(file) {
 }
 
 before(async () => {
+  ownSoundServer = startSoundServer();
   srv = await startServer();
   const port = await freePort();
   driver = spawn(GECKODRIVER, ['--port', String(port), '--host', '127.0.0.1'], { stdio: 'ignore' });
@@ -113,6 +128,9 @@ before(async () => {
 after(async () => {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => {});
   driver?.kill();
+  if (ownSoundServer) {
+    try { execFileSync('pulseaudio', ['--kill'], { stdio: 'ignore', timeout: 10_000 }); } catch { /* already gone */ }
+  }
   srv?.server.close();
 });
 
@@ -176,8 +194,8 @@ test('Firefox: a voice baseline from two uploaded recordings gives ser predict -
 });
 
 test('Firefox: live mode updates while recording from the fake microphone', { timeout: 120_000 }, async (t) => {
-  // Firefox's Web Audio needs a sound server (scripts/test_web.sh starts PulseAudio, whose null
-  // sink needs no sound card): on a machine with none an AudioContext never starts and no
+  // Firefox's Web Audio needs a sound server (this file starts PulseAudio, whose null sink needs
+  // no sound card): on a machine where none can run an AudioContext never starts and no
   // recording can be made at all, so the test says so and skips. With one, it must run.
   if (!soundServer()) {
     t.skip('no sound server answers on this machine (PulseAudio: pactl info fails), so Firefox cannot run Web Audio here');

@@ -134,6 +134,27 @@ export function writeWav(path, samples, rate) {
  * A ~10 s speech WAV (two RAVDESS fixture clips, three takes joined with 0.25 s pauses) for the
  * fake microphone and the timeline. Committed, so the tests need no Python.
  */
+/** A fake microphone's recording: `clips` ([FLAC path, seconds of silence after it]) decoded
+ * by the browser's own decoder (16 kHz, no resampling) and joined into a 16 kHz WAV at `out`.
+ * Returns its length in seconds. */
+export async function buildMicWav(clips, out) {
+  const b = await launch();
+  const p = await b.newPage();
+  const parts = [];
+  for (const [file, pause] of clips) {
+    const samples = await p.evaluate(async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const ctx = new OfflineAudioContext(1, 1, 16000);
+      const buffer = await ctx.decodeAudioData(bytes.buffer);
+      return Array.from(buffer.getChannelData(0));
+    }, readFileSync(file).toString('base64'));
+    parts.push(...samples, ...new Array(Math.round(pause * 16000)).fill(0));
+  }
+  await b.close();
+  writeWav(out, parts, 16000);
+  return parts.length / 16000;
+}
+
 export function makeSpeechWav() {
   return join(ROOT, 'tests/fixtures/e2e/speech_long.wav');
 }

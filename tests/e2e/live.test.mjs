@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS, ROOT, TOL, exportReport, assertOwnReadsOnly, launch, longTasks, openApp, recordLongTasks, serPredict, startServer,
-  watchNetwork, writeWav,
+  ARTIFACTS, ROOT, TOL, buildMicWav, exportReport, assertOwnReadsOnly, launch, longTasks, openApp, recordLongTasks, serPredict,
+  startServer, watchNetwork,
 } from './helpers.mjs';
 
 const T = { timeout: 240_000 };
@@ -30,28 +30,10 @@ let srv; let browser; let context; let page; let problems;
 const network = [];
 const MIC_WAV = join(ARTIFACTS, 'live-mic.wav');
 
-/** Decodes the clips with the browser's own decoder (FLAC at 16 kHz, no resampling) and joins them. */
-async function buildMicWav() {
-  const b = await launch();
-  const p = await b.newPage();
-  const parts = [];
-  for (const [file, pause] of CLIPS) {
-    const samples = await p.evaluate(async (b64) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const ctx = new OfflineAudioContext(1, 1, 16000);
-      const buffer = await ctx.decodeAudioData(bytes.buffer);
-      return Array.from(buffer.getChannelData(0));
-    }, readFileSync(file).toString('base64'));
-    parts.push(...samples, ...new Array(Math.round(pause * 16000)).fill(0));
-  }
-  await b.close();
-  writeWav(MIC_WAV, parts, 16000);
-  return parts.length / 16000;
-}
 
 let micSeconds;
 before(async () => {
-  micSeconds = await buildMicWav();
+  micSeconds = await buildMicWav(CLIPS, MIC_WAV);
   srv = await startServer();
   browser = await launch(MIC_WAV);
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
