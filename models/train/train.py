@@ -238,8 +238,9 @@ def run_jobs(jobs, workers, work, reuse=()):
         old = reusable(job, reuse)
         if old:
             log(f"{job['tag']}: reusing {old} (the same training)")
-            shutil.copyfile(old + ".pt", stem + ".pt")
-            shutil.copyfile(old + ".log", stem + ".log")
+            if os.path.abspath(old) != os.path.abspath(stem):
+                shutil.copyfile(old + ".pt", stem + ".pt")
+                shutil.copyfile(old + ".log", stem + ".log")
             continue
         pending.append(stem + ".json")
     running = []
@@ -395,14 +396,16 @@ def check_onnx(path, model, T_values=(50, 80, 150, 300, 421, 1000)):
     sess = ort_session(path)
     g = torch.Generator().manual_seed(0)
     worst = 0.0
+    members = list(model.members) if hasattr(model, "members") else [model]
+    n_in = members[0].n_in
+    # plausible inputs: each row around its training mean, taken from a member that reads the
+    # model's input as it is (not through FromLogMel or FirstRows); else log-mel-like dB values
+    plain = next((m for m in members if isinstance(m, SerCnn)), None)
     for T in T_values:
-        m0 = model.members[0] if hasattr(model, "members") else model
-        # plausible inputs: each feature row around its training mean (the unwrapped member's)
-        inner = m0.member if isinstance(m0, FromLogMel) else m0
-        if inner.n_in == m0.n_in:
-            x = torch.randn(1, m0.n_in, T, generator=g) / inner.inv_std + inner.mean
+        if plain is not None:
+            x = torch.randn(1, n_in, T, generator=g) / plain.inv_std + plain.mean
         else:
-            x = torch.randn(1, m0.n_in, T, generator=g) * 15.0 - 40.0  # dB
+            x = torch.randn(1, n_in, T, generator=g) * 15.0 - 40.0  # dB
         with torch.no_grad():
             ref = model(x).numpy()
         got = sess.run(["probabilities"], {sess.get_inputs()[0].name: x.numpy()})[0]
