@@ -207,18 +207,16 @@ def training_key(job):
                        job["seed"], args], sort_keys=True)
 
 
-def reusable(job, jobs_dirs):
-    """An earlier experiment's trained member with the same training key, if any."""
+def trained_members(jobs_dirs):
+    """The members earlier experiments trained, by training key: {key: path stem}."""
+    found = {}
     for jobs_dir in jobs_dirs:
         for name in sorted(os.listdir(jobs_dir)) if os.path.isdir(jobs_dir) else []:
-            if not name.endswith(".json"):
-                continue
             stem = os.path.join(jobs_dir, name[:-5])
-            with open(stem + ".json") as f:
-                old = json.load(f)
-            if os.path.exists(stem + ".pt") and training_key(old) == training_key(job):
-                return stem
-    return None
+            if name.endswith(".json") and os.path.exists(stem + ".pt"):
+                with open(stem + ".json") as f:
+                    found.setdefault(training_key(json.load(f)), stem)
+    return found
 
 
 def run_jobs(jobs, workers, work, reuse=()):
@@ -229,13 +227,16 @@ def run_jobs(jobs, workers, work, reuse=()):
     import shutil
 
     os.makedirs(work, exist_ok=True)
+    # Indexed before this run writes its own job files, so a folder in `reuse` that is also
+    # `work` offers only what it held before.
+    trained = trained_members(reuse)
     pending = []
     for n, job in enumerate(jobs):
         stem = os.path.join(work, job["tag"].replace(" ", ""))
         job.update(log_path=stem + ".log", out_path=stem + ".pt")
+        old = trained.get(training_key(job))
         with open(stem + ".json", "w") as f:
             json.dump(job, f)
-        old = reusable(job, reuse)
         if old:
             log(f"{job['tag']}: reusing {old} (the same training)")
             if os.path.abspath(old) != os.path.abspath(stem):

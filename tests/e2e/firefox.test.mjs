@@ -5,9 +5,8 @@
 // recordings must give `ser predict --baseline`'s answer until it is forgotten, and live mode
 // must update while recording from Firefox's fake microphone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -59,6 +58,12 @@ function startSoundServer() {
   }
 }
 let ownSoundServer = false;
+
+/** Saves what the window shows as tests/artifacts/NAME. */
+async function saveScreenshot(name) {
+  const png = await wd('GET', `/session/${session}/screenshot`);
+  writeFileSync(join(ARTIFACTS, name), Buffer.from(png, 'base64'));
+}
 
 /** Polls `script` until it returns something truthy. */
 async function waitFor(script, what, timeoutMs = 60_000) {
@@ -165,8 +170,7 @@ test('Firefox: a corrupt file shows the CLI sentence; a sample clip then works',
   assert.match(shown, /sad\.flac/, 'the result is the sample clip');
   // What a visitor sees in Firefox, for a look.
   await wd('POST', `/session/${session}/window/rect`, { width: 1280, height: 1600 });
-  const png = await wd('GET', `/session/${session}/screenshot`);
-  writeFileSync(join(ARTIFACTS, 'firefox-result-1280.png'), Buffer.from(png, 'base64'));
+  await saveScreenshot('firefox-result-1280.png');
 });
 
 test('Firefox: a voice baseline from two uploaded recordings gives ser predict --baseline\'s answer until forgotten', { timeout: 120_000 }, async () => {
@@ -225,8 +229,7 @@ test('Firefox: live mode updates while recording from the fake microphone', { ti
     return n;`);
   const updates = await run(`return window.__updates`);
   // What a visitor sees while recording in Firefox.
-  const png = await wd('GET', `/session/${session}/screenshot`);
-  writeFileSync(join(ARTIFACTS, 'firefox-live.png'), Buffer.from(png, 'base64'));
+  await saveScreenshot('firefox-live.png');
   await run(`[...document.querySelectorAll('button')].find((b) => /Stop and analyse/.test(b.textContent)).click()`);
   // Firefox's fake microphone may be a tone or silence: either a result or the page's sentence.
   const after = await waitFor(`return document.querySelector('[data-testid="save-recording"]') ? 'a result'

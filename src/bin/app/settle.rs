@@ -8,9 +8,10 @@
 //! Plain data, so the rule is unit-tested natively; [`crate::state::Live`] keeps one.
 
 /// What a live reading says, for the readout's label.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Verdict {
-    /// No speech in the window.
+    /// No speech in the window (and what the readout says before the first reading).
+    #[default]
     Listening,
     /// Speech, but the top probability is under the "not sure" threshold.
     Unsure,
@@ -18,47 +19,59 @@ pub enum Verdict {
     Emotion(usize),
 }
 
+/// What one reading does to the label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Taken {
+    /// A new label is named.
+    Named,
+    /// The label on show is confirmed.
+    Kept,
+    /// A new verdict, seen once: the label stays until a second reading agrees.
+    Waiting,
+}
+
 /// The label on show and the new verdict waiting for a second reading.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Settle {
-    shown: Option<Verdict>,
+    shown: Verdict,
     candidate: Option<Verdict>,
 }
 
 impl Settle {
-    /// Takes the next reading's verdict; `true` when the readout should name it now.
-    pub fn take(&mut self, verdict: Verdict) -> bool {
-        let shown = self.shown.unwrap_or(Verdict::Listening);
+    /// Takes the next reading's verdict.
+    pub fn take(&mut self, verdict: Verdict) -> Taken {
+        let shown = self.shown;
         let at_once = verdict == Verdict::Listening || shown == Verdict::Listening;
-        let name = at_once || verdict == shown || self.candidate == Some(verdict);
-        if name {
-            self.shown = Some(verdict);
-            self.candidate = None;
-        } else {
+        if !(at_once || verdict == shown || self.candidate == Some(verdict)) {
             self.candidate = Some(verdict);
+            return Taken::Waiting;
         }
-        name
-    }
-
-    /// The verdict on show (`None` before the first reading: "listening…").
-    pub fn shown(&self) -> Option<Verdict> {
-        self.shown
+        let named = shown != verdict;
+        self.shown = verdict;
+        self.candidate = None;
+        if named { Taken::Named } else { Taken::Kept }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Settle, Verdict};
+    use super::{Settle, Taken, Verdict};
     use Verdict::{Emotion, Listening, Unsure};
 
-    /// The labels on show after each reading.
+    /// The labels on show after each reading ("listening…" before any is named).
     fn shown(readings: &[Verdict]) -> Vec<Verdict> {
         let mut settle = Settle::default();
+        let mut label = Listening;
         readings
             .iter()
             .map(|&v| {
-                settle.take(v);
-                settle.shown().unwrap_or(Listening)
+                match settle.take(v) {
+                    Taken::Named => assert_ne!(label, v, "named, so new"),
+                    Taken::Kept => assert_eq!(label, v, "kept, so the same"),
+                    Taken::Waiting => return label,
+                }
+                label = v;
+                label
             })
             .collect()
     }

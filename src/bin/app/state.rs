@@ -11,7 +11,7 @@ use ser::model::{Explanation, Prediction, valence_arousal};
 use ser::{LiveReading, ModelInfo};
 
 use crate::compute::{BaselineInfo, Outcome, Step, Update};
-use crate::settle::{Settle, Verdict};
+use crate::settle::{Settle, Taken, Verdict};
 
 #[derive(Clone)]
 pub enum ModelState {
@@ -138,12 +138,13 @@ impl Live {
 
     fn add(&mut self, reading: LiveReading, model_ms: f64) {
         let reading = Rc::new(reading);
-        let before = self.settle.shown();
-        if self.settle.take(verdict(&reading)) {
-            self.shown = Some(reading.clone());
-            if self.settle.shown() != before {
+        match self.settle.take(verdict(&reading)) {
+            Taken::Named => {
+                self.shown = Some(reading.clone());
                 self.named_at = self.seq + 1;
             }
+            Taken::Kept => self.shown = Some(reading.clone()),
+            Taken::Waiting => {}
         }
         let emotion = reading.prediction.as_ref().filter(|p| !p.unsure()).map(|p| Rc::<str>::from(p.emotion()));
         let mut spans = self.spans.as_ref().clone();
