@@ -167,6 +167,13 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
             correct += int((logits.argmax(1) == y).sum())
             total += len(b)
         judged = ema if ema is not None else model
+        if len(va) == 0:
+            # No validation speakers (--no-val): the last epoch's weights are kept.
+            history.append({"epoch": epoch, "train_loss": loss_sum / total, "train_acc": correct / total})
+            best = (float("nan"), 0.0, epoch, {k: v.clone() for k, v in judged.state_dict().items()})
+            log(f"{tag} epoch {epoch:2d}: train loss {loss_sum / total:.3f} acc {correct / total:.3f} "
+                f"({time.time() - t0:.0f}s)", logfh)
+            continue
         p = predict_clips(judged, export, va)
         vf = figures(confusion(export.label[va], p.argmax(1)))
         vloss = float(-np.log(np.maximum(p[np.arange(len(va)), export.label[va]], 1e-9)).mean())
@@ -203,6 +210,8 @@ NOT_TRAINING_ARGS = {"experiment", "members", "workers", "folds", "final", "int8
 
 def training_key(job):
     args = {k: v for k, v in job["args"].items() if k not in NOT_TRAINING_ARGS}
+    if args.get("val", True):
+        args.pop("val", None)  # the default, so members trained before --no-val existed still match
     return json.dumps([job["fold"], job["test"], job["val"], job["train"], job["variant"], job["feature"],
                        job["seed"], args], sort_keys=True)
 
@@ -562,6 +571,8 @@ def parse_args():
     ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
+    ap.add_argument("--no-val", dest="val", action="store_false",
+                    help="no validation actors: they train too, and the last epoch's (averaged) weights are kept")
     ap.add_argument("--no-int8", dest="int8", action="store_false",
                     help="keep the shipped model's weights float32 (default: quantize.py stores them as int8)")
     ap.add_argument("--workers", type=int, default=2, help="training processes side by side")
@@ -603,10 +614,10 @@ def main():
     groups = []  # (fold or None for the final model, test speakers, val speakers, train speakers)
     for k in folds:
         test = [ravdess_speaker(a) for a in fold_test_actors(k)]
-        val = [ravdess_speaker(a) for a in fold_val_actors(k)]
+        val = [ravdess_speaker(a) for a in fold_val_actors(k)] if args.val else []
         groups.append((k, test, val, [s for s in all_speakers if s not in test and s not in val]))
     if args.final:
-        val = [ravdess_speaker(a) for a in FINAL_VAL_ACTORS]
+        val = [ravdess_speaker(a) for a in FINAL_VAL_ACTORS] if args.val else []
         groups.append((None, [], val, [s for s in all_speakers if s not in val]))
     jobs = []
     for k, test, val, train_sp in groups:
