@@ -31,7 +31,7 @@ mod stepwise;
 pub use audio::{DecodeLimits, MonoResampler, decode_bytes};
 pub use dsp::{FeatureParams, Features, Interval};
 pub use error::{Result, SerError};
-pub use model::{Baseline, EmotionModel, ModelInfo, ModelInput, Prediction, Report, Reporting, Segment};
+pub use model::{Baseline, EmotionModel, ModelInfo, ModelInput, Parts, Prediction, Report, Reporting, Segment};
 pub use pipeline::{
     Analyser, Analysis, LiveReading, LiveStream, Loader, PipelineOptions, Quality, Resampling, analyse_16k,
     analyse_bytes, analyse_loaded, analyse_samples, to_analysis_rate,

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use ser::model::{EmotionModel, ModelInfo, Report, sha256_hex};
+use ser::model::{EmotionModel, ModelInfo, Parts, Report, sha256_hex};
 use ser::{PipelineOptions, SerError};
 
 fn root() -> PathBuf {
@@ -107,14 +107,23 @@ fn probabilities_sum_to_one_and_long_clips_get_a_timeline() {
     let csv = report.to_csv("long.wav");
     assert_eq!(csv.lines().count(), 2 + report.timeline.len());
 
-    // Without the pitch track: the same report in every other field, its CSV byte for byte.
-    let bare = Report::without_prosody(&model, &analysis).unwrap();
-    assert!(report.prosody.is_some() && report.prosody_track.is_some());
-    assert!(bare.prosody.is_none() && bare.prosody_track.is_none());
+    // Without the pitch track and the quality report: the same report in every other field,
+    // its CSV byte for byte.
+    let bare = Report::with_parts(&model, &analysis, Parts { timeline: true, ..Parts::PREDICTION }).unwrap();
+    assert!(report.prosody.is_some() && report.prosody_track.is_some() && report.quality.is_some());
+    assert!(bare.prosody.is_none() && bare.prosody_track.is_none() && bare.quality.is_none());
     assert_eq!(bare.to_csv("long.wav"), csv);
-    let with_pitch_dropped = Report { prosody: None, prosody_track: None, ..report };
-    assert_eq!(bare, with_pitch_dropped);
+    let dropped = Report { prosody: None, prosody_track: None, quality: None, ..report.clone() };
+    assert_eq!(bare, dropped);
     assert!(bare.to_json("long.wav").get("prosody").is_none());
+    // The prediction alone: no windows either, the same whole-clip answer.
+    let whole = Report::with_parts(&model, &analysis, Parts::PREDICTION).unwrap();
+    assert_eq!(whole, Report { timeline: Vec::new(), ..dropped });
+    // Each part alone is the full report's.
+    let pitch_only = Report::with_parts(&model, &analysis, Parts { prosody: true, ..Parts::PREDICTION }).unwrap();
+    assert_eq!(pitch_only.prosody_track, report.prosody_track);
+    let quality_only = Report::with_parts(&model, &analysis, Parts { quality: true, ..Parts::PREDICTION }).unwrap();
+    assert_eq!(quality_only.quality, report.quality);
 }
 
 #[test]

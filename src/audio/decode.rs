@@ -72,11 +72,19 @@ impl SourceStats {
 
     /// Counts samples of any channel layout.
     pub fn add(&mut self, samples: &[f32]) {
+        // On magnitudes' bit patterns, which order as the values do (see `magnitude_bits`):
+        // integer comparisons vectorise, `f32::max` does not. A NaN counts as 0, as `max`
+        // would skip it.
+        let clip = CLIP_LEVEL.to_bits();
+        let (mut top, mut clipped) = (0u32, 0u64);
         for &s in samples {
-            let a = s.abs();
-            self.peak = self.peak.max(a);
-            self.clipped += u64::from(a >= CLIP_LEVEL);
+            let bits = magnitude_bits(s);
+            let bits = if bits > f32::INFINITY.to_bits() { 0 } else { bits };
+            top = top.max(bits);
+            clipped += u64::from(bits >= clip);
         }
+        self.peak = self.peak.max(f32::from_bits(top));
+        self.clipped += clipped;
         self.samples += samples.len() as u64;
     }
 }
@@ -398,12 +406,20 @@ impl<'s> MonoDecoder<'s> {
             if frames == 0 {
                 continue;
             }
-            self.interleaved.resize(frames * channels, 0.0);
-            buf.copy_to_slice_interleaved(&mut self.interleaved[..]);
-            self.stats.add(&self.interleaved);
-            self.block.clear();
-            let scale = 1.0 / channels as f32;
-            self.block.extend(self.interleaved.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));
+            if channels == 1 {
+                // Already mono: straight into the block, without the copy and the mixing loop.
+                self.block.resize(frames, 0.0);
+                buf.copy_to_slice_interleaved(&mut self.block[..]);
+                self.stats.add(&self.block);
+            } else {
+                self.interleaved.resize(frames * channels, 0.0);
+                buf.copy_to_slice_interleaved(&mut self.interleaved[..]);
+                self.stats.add(&self.interleaved);
+                self.block.clear();
+                let scale = 1.0 / channels as f32;
+                self.block
+                    .extend(self.interleaved.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() * scale));
+            }
             self.decoded_blocks += 1;
             self.frames_decoded += frames as u64;
             return Ok(Some((&self.block, rate)));
@@ -417,17 +433,22 @@ pub const MAX_SAMPLE_MAGNITUDE: f32 = 1_000.0;
 
 /// Refuses NaN, infinity and absurdly large samples.
 pub fn check_samples(samples: &[f32]) -> Result<()> {
-    let mut peak = 0.0f32;
-    for &s in samples {
-        if !s.is_finite() {
-            return Err(SerError::InvalidSamples);
-        }
-        peak = peak.max(s.abs());
+    // Every NaN and infinity lies above the largest finite magnitude.
+    let top = samples.iter().fold(0u32, |top, &s| top.max(magnitude_bits(s)));
+    if top >= f32::INFINITY.to_bits() {
+        return Err(SerError::InvalidSamples);
     }
+    let peak = f32::from_bits(top);
     if peak > MAX_SAMPLE_MAGNITUDE {
         return Err(SerError::SamplesOutOfRange(peak));
     }
     Ok(())
+}
+
+/// `|s|`'s bits: for floats without a sign the bit patterns order as the values do, with the
+/// infinity above every finite value and the NaNs above that.
+fn magnitude_bits(s: f32) -> u32 {
+    s.to_bits() & 0x7fff_ffff
 }
 
 pub(crate) fn check_rate(rate: u32) -> Result<()> {
@@ -470,4 +491,70 @@ pub fn decode_source<'s>(source: Box<dyn MediaSource + 's>, limits: &DecodeLimit
         return Err(SerError::NoAudio);
     }
     Ok(DecodedAudio { samples, sample_rate: decoder.sample_rate(), channels: decoder.channels() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values that test every branch of the bit tricks: signed zeros, the clip level and the
+    /// values either side of it, the largest finite value, infinities and NaNs.
+    const EDGES: [f32; 11] = [
+        0.0,
+        -0.0,
+        0.5,
+        -0.75,
+        CLIP_LEVEL,
+        -CLIP_LEVEL,
+        0.988_999_9,
+        f32::MAX,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        f32::NAN,
+    ];
+
+    /// The plain loops these scans replaced.
+    fn scalar_stats(samples: &[f32]) -> (f32, u64) {
+        let (mut peak, mut clipped) = (0.0f32, 0u64);
+        for &s in samples {
+            peak = peak.max(s.abs());
+            clipped += u64::from(s.abs() >= CLIP_LEVEL);
+        }
+        (peak, clipped)
+    }
+
+    fn scalar_check(samples: &[f32]) -> Result<()> {
+        let mut peak = 0.0f32;
+        for &s in samples {
+            if !s.is_finite() {
+                return Err(SerError::InvalidSamples);
+            }
+            peak = peak.max(s.abs());
+        }
+        if peak > MAX_SAMPLE_MAGNITUDE { Err(SerError::SamplesOutOfRange(peak)) } else { Ok(()) }
+    }
+
+    #[test]
+    fn the_vectorised_scans_equal_the_plain_loops() {
+        let mut checked = 0;
+        // Every pair of edge values at every place in blocks of 1 to 19 samples.
+        for len in 1..20usize {
+            for (a, b) in EDGES.iter().flat_map(|&a| EDGES.iter().map(move |&b| (a, b))) {
+                for at in 0..len {
+                    let mut x: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin() * 0.3).collect();
+                    x[at] = a;
+                    x[len - 1 - at] = b;
+                    let mut stats = SourceStats::default();
+                    stats.add(&x);
+                    let (peak, clipped) = scalar_stats(&x);
+                    assert_eq!((stats.peak.to_bits(), stats.clipped), (peak.to_bits(), clipped), "{x:?}");
+                    assert_eq!(check_samples(&x), scalar_check(&x), "{x:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 20_000);
+        assert_eq!(check_samples(&[0.1, -2000.0, 3.0]), Err(SerError::SamplesOutOfRange(2000.0)));
+        assert_eq!(check_samples(&[]), Ok(()));
+    }
 }

@@ -239,7 +239,7 @@ impl Yin {
         let frame = &frame[..frame.len().min(length)];
         self.time[..frame.len()].copy_from_slice(frame);
         self.time[frame.len()..].fill(0.0);
-        let mean_square = frame.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / length as f64;
+        let mean_square = super::trim::sum_of_squares(frame) / length as f64;
         // Lengths match the plans, so neither call can fail.
         let _ = self.forward.process_with_scratch(&mut self.time, &mut self.spectrum, &mut self.scratch);
         for c in self.spectrum.iter_mut() {

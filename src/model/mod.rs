@@ -20,7 +20,7 @@ pub use circumplex::{circumplex_angle, valence_arousal};
 pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
 pub use explain::{Explaining, Explanation, OcclusionParams, Patch, explain};
 pub use metrics::{ClassScore, Metrics, expected_calibration_error, score};
-pub use report::{Report, Reporting, Segment, WHOLE_CLIP_MAX_S, window_starts};
+pub use report::{Parts, Report, Reporting, Segment, WHOLE_CLIP_MAX_S, window_starts};
 
 use std::sync::Arc;
 

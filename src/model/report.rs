@@ -175,23 +175,46 @@ pub struct Reporting<'a> {
     starts: Vec<usize>,
     timeline: Vec<Segment>,
     pitch: PitchTrack,
+    quality: bool,
+}
+
+/// What a [`Report`] holds besides the whole-clip prediction and the kept audio. Each part
+/// costs time on a short clip (the pitch track about a third of it, the quality report its
+/// own spectra, the timeline one model run per window), so a caller with no place for one
+/// leaves it out and the report's field is empty (`None`, or no windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// The timeline windows. A recording whose whole-clip prediction is their mean
+    /// ([`Report::whole_from_windows`]) has them either way.
+    pub timeline: bool,
+    /// The pitch and loudness track and its summary.
+    pub prosody: bool,
+    /// The input-quality report.
+    pub quality: bool,
+}
+
+impl Parts {
+    /// Everything: what the page shows and `ser predict` prints as JSON.
+    pub const ALL: Parts = Parts { timeline: true, prosody: true, quality: true };
+    /// The whole-clip prediction alone (a CSV row, an evaluation).
+    pub const PREDICTION: Parts = Parts { timeline: false, prosody: false, quality: false };
 }
 
 impl<'a> Reporting<'a> {
     pub fn new(model: &'a EmotionModel, analysis: &'a Analysis) -> Self {
-        let pitch = PitchTrack::new(analysis, model.info().feature_params.hop_length);
-        Self::with_pitch(model, analysis, pitch)
+        Self::with_parts(model, analysis, Parts::ALL)
     }
 
-    /// The same, without the pitch track: see [`Report::without_prosody`].
-    pub fn without_prosody(model: &'a EmotionModel, analysis: &'a Analysis) -> Self {
-        let pitch = PitchTrack::none(model.info().feature_params.hop_length);
-        Self::with_pitch(model, analysis, pitch)
-    }
-
-    fn with_pitch(model: &'a EmotionModel, analysis: &'a Analysis, pitch: PitchTrack) -> Self {
-        let starts = Report::timeline_starts(model, analysis);
-        Self { model, analysis, timeline: Vec::with_capacity(starts.len()), starts, pitch }
+    /// The same, making only `parts`: see [`Report::with_parts`].
+    pub fn with_parts(model: &'a EmotionModel, analysis: &'a Analysis, parts: Parts) -> Self {
+        let hop = model.info().feature_params.hop_length;
+        let pitch = if parts.prosody { PitchTrack::new(analysis, hop) } else { PitchTrack::none(hop) };
+        let starts = if parts.timeline || Report::whole_from_windows(model, analysis.features.n_frames) {
+            Report::timeline_starts(model, analysis)
+        } else {
+            Vec::new()
+        };
+        Self { model, analysis, timeline: Vec::with_capacity(starts.len()), starts, pitch, quality: parts.quality }
     }
 }
 
@@ -222,7 +245,7 @@ impl Stepwise for Reporting<'_> {
         let mut report = Report::from_parts(self.model, whole, self.analysis, self.timeline);
         report.prosody_track = self.pitch.track();
         report.prosody = report.prosody_track.as_ref().map(Prosody::summary);
-        report.quality = Some(self.analysis.quality());
+        report.quality = self.quality.then(|| self.analysis.quality());
         Ok(report)
     }
 }
@@ -234,12 +257,10 @@ impl Report {
         Reporting::new(model, analysis).finish()
     }
 
-    /// The same report without the pitch track and its summary (`prosody` and
-    /// `prosody_track` are `None`), for a caller with no place for them (a CSV row, subtitles,
-    /// an evaluation): YIN takes about a third of a short clip's time. Everything else is
-    /// [`Self::new`]'s, bit for bit.
-    pub fn without_prosody(model: &EmotionModel, analysis: &Analysis) -> Result<Self> {
-        Reporting::without_prosody(model, analysis).finish()
+    /// The report with only some of its [`Parts`], for a caller with no place for the rest (a
+    /// CSV row, subtitles, an evaluation). What it holds is [`Self::new`]'s, bit for bit.
+    pub fn with_parts(model: &EmotionModel, analysis: &Analysis, parts: Parts) -> Result<Self> {
+        Reporting::with_parts(model, analysis, parts).finish()
     }
 
     /// Whether the whole-clip prediction of `n_frames` kept frames is the mean of the timeline

@@ -19,7 +19,8 @@ pub struct Analyser {
     log_mel: LogMelStream,
     to_mfcc: LogMelToMfcc,
     features: Features,
-    source: SourceStats,
+    /// What the recording was before 16 kHz; the signal itself where nobody said.
+    source: Option<SourceStats>,
     peak_db: f32,
     /// The next kept sample to feed: interval index and sample position in `signal`.
     interval: usize,
@@ -53,9 +54,8 @@ impl Analyser {
             mfcc: vec![0.0; n_frames * params.n_mfcc],
         };
         let at = kept[0].start;
-        let source = SourceStats::of_mono(&signal, params.sample_rate);
         Ok(Self {
-            source,
+            source: None,
             log_mel: LogMelStream::new(&params),
             to_mfcc: LogMelToMfcc::new(&params),
             signal,
@@ -74,7 +74,7 @@ impl Analyser {
     /// [`Loader::finish_with_source`](super::Loader::finish_with_source)), for the quality
     /// report. Without it, the report describes the 16 kHz signal as if it were the source.
     pub fn with_source(mut self, source: SourceStats) -> Self {
-        self.source = source;
+        self.source = Some(source);
         self
     }
 }
@@ -133,12 +133,13 @@ impl Stepwise for Analyser {
 
     fn finish(mut self) -> Result<Analysis> {
         while !self.step(usize::MAX)? {}
+        let source = self.source.unwrap_or_else(|| SourceStats::of_mono(&self.signal, self.params.sample_rate));
         Ok(Analysis {
             signal: self.signal,
             sample_rate: self.params.sample_rate,
             kept: self.kept,
             features: self.features,
-            source: self.source,
+            source,
         })
     }
 }

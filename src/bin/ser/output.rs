@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use ser::{Prediction, Report};
+use ser::{Parts, Prediction, Report};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -29,10 +29,14 @@ impl Format {
         matches!(self, Format::Vtt | Format::Srt)
     }
 
-    /// Whether the output has a place for the pitch and loudness summary (JSON lines only),
-    /// so that pitch is tracked only when it will be read.
-    pub fn shows_prosody(self) -> bool {
-        matches!(self, Format::Jsonl)
+    /// What of a report this output shows (with `timeline`: `--timeline`), so that nothing
+    /// else is computed: JSON lines show everything; a CSV row and subtitles only predictions.
+    pub fn parts(self, timeline: bool) -> Parts {
+        match self {
+            Format::Jsonl => Parts::ALL,
+            Format::Csv => Parts { timeline, ..Parts::PREDICTION },
+            Format::Vtt | Format::Srt => Parts { timeline: true, ..Parts::PREDICTION },
+        }
     }
 
     pub fn extension(self) -> &'static str {

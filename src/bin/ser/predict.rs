@@ -13,7 +13,7 @@ use crate::cli::{BatchArgs, JobsArgs, SilenceArgs, expand_or_exit, for_each_inpu
 use crate::inputs::{FileError, Input, Loaded, analyse, in_file, load, read_input};
 use crate::manifest::{ManifestRow, default_root, read_manifest};
 use crate::output::{Destination, Format, per_input_path};
-use ser::model::{EmotionModel, Report};
+use ser::model::{EmotionModel, Parts, Report};
 use ser::model::{Metrics, score};
 use ser::pipeline::{PipelineOptions, analyse_loaded, analyse_long};
 use ser::{Baseline, SerError};
@@ -150,32 +150,19 @@ pub struct EvalArgs {
     pub model: ModelArgs,
 }
 
-/// Whether a report needs the pitch track (YIN): only where the output shows it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Pitch {
-    /// The prosody summary goes into the output (JSON lines).
-    Wanted,
-    /// Nothing shows it (CSV, subtitles, `ser eval`): not computed.
-    Skipped,
-}
-
 /// The report for one input: in memory up to the pipeline's limit, streamed from disk beyond
 /// (which has no pitch track either way).
 pub fn analyse_file(
     model: &EmotionModel,
     input: &Input,
     options: &PipelineOptions,
-    pitch: Pitch,
+    parts: Parts,
     progress: &Progress,
 ) -> Result<Report, FileError> {
     let in_file = in_file(&input.name);
     if let Loaded::Signal(signal, source) = load(input, options)? {
         let analysis = analyse_loaded(signal, source, options).map_err(&in_file)?;
-        return match pitch {
-            Pitch::Wanted => Report::new(model, &analysis),
-            Pitch::Skipped => Report::without_prosody(model, &analysis),
-        }
-        .map_err(&in_file);
+        return Report::with_parts(model, &analysis, parts).map_err(&in_file);
     }
     let mut open = || -> ser::Result<Box<dyn MediaSource>> {
         input.open().map_err(|e| SerError::Corrupt(format!("it could not be read again ({e})")))
@@ -265,9 +252,9 @@ pub fn run_predict(args: PredictArgs) -> ExitCode {
     };
     let (format, timeline) = (args.format, args.timeline);
     let header = format.header(model.labels(), timeline);
-    let pitch = if format.shows_prosody() { Pitch::Wanted } else { Pitch::Skipped };
+    let parts = format.parts(timeline);
     for_each_input(&inputs, &args.batch, &mut destination, format, header, |input, progress| {
-        analyse_file(&model, input, &options, pitch, progress)
+        analyse_file(&model, input, &options, parts, progress)
             .map(|report| format.render(&report, &input.name, timeline))
     })
 }
@@ -385,13 +372,13 @@ fn eval_clip(
     if let (Some(personal), Loaded::Signal(signal, source)) = (personal, load(input, options)?) {
         // Analysed once, judged twice.
         let analysis = analyse_loaded(signal, source, options).map_err(in_file(&input.name))?;
-        let cold = Report::without_prosody(model, &analysis).map_err(in_file(&input.name))?;
-        let relative = Report::without_prosody(personal, &analysis).map_err(in_file(&input.name))?;
+        let cold = Report::with_parts(model, &analysis, Parts::PREDICTION).map_err(in_file(&input.name))?;
+        let relative = Report::with_parts(personal, &analysis, Parts::PREDICTION).map_err(in_file(&input.name))?;
         return Ok((cold.whole.emotion().to_string(), Some(relative.whole.emotion().to_string())));
     }
-    let cold = analyse_file(model, input, options, Pitch::Skipped, progress)?.whole.emotion().to_string();
+    let cold = analyse_file(model, input, options, Parts::PREDICTION, progress)?.whole.emotion().to_string();
     let relative = match personal {
-        Some(p) => Some(analyse_file(p, input, options, Pitch::Skipped, progress)?.whole.emotion().to_string()),
+        Some(p) => Some(analyse_file(p, input, options, Parts::PREDICTION, progress)?.whole.emotion().to_string()),
         None => None,
     };
     Ok((cold, relative))
