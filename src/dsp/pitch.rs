@@ -90,7 +90,7 @@
 use std::sync::Arc;
 
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealToComplex};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use thiserror::Error;
@@ -211,9 +211,7 @@ impl Yin {
         // Any length >= frame_length + max_period keeps the circular autocorrelation free of
         // wrap-around at the lags used (librosa takes 2 L - 1, over 1.5 times the work).
         let n_fft = smooth_length(params.frame_length + params.max_period());
-        let mut planner = RealFftPlanner::<f32>::new();
-        let forward = planner.plan_fft_forward(n_fft);
-        let inverse = planner.plan_fft_inverse(n_fft);
+        let (forward, inverse) = (super::stft::forward_plan(n_fft), super::stft::inverse_plan(n_fft));
         let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
         let (min_period, max_period) = (params.min_period(), params.max_period());
         Ok(Self {

@@ -1,10 +1,28 @@
 //! Short-time Fourier transform, equal to `librosa.stft(center=True, pad_mode="constant")`
 //! followed by `abs(S)**2`.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+
+thread_local! {
+    /// One planner per thread, so each FFT length is planned (its twiddle factors computed)
+    /// once per thread instead of once per clip: in a batch of short clips the planning cost
+    /// about as much as a clip's log-mel FFTs.
+    static PLANNER: RefCell<RealFftPlanner<f32>> = RefCell::new(RealFftPlanner::new());
+}
+
+/// The forward real FFT of length `n`, planned once per thread.
+pub(crate) fn forward_plan(n: usize) -> Arc<dyn RealToComplex<f32>> {
+    PLANNER.with(|p| p.borrow_mut().plan_fft_forward(n))
+}
+
+/// The inverse real FFT of length `n`, planned once per thread.
+pub(crate) fn inverse_plan(n: usize) -> Arc<dyn ComplexToReal<f32>> {
+    PLANNER.with(|p| p.borrow_mut().plan_fft_inverse(n))
+}
 
 /// A periodic Hann window of `win_length`, zero-padded to `n_fft` and centred, as
 /// `librosa.filters.get_window("hann", win_length, fftbins=True)` + `util.pad_center`.
@@ -34,7 +52,7 @@ impl PowerStft {
     pub fn new(n_fft: usize, hop_length: usize, win_length: usize) -> Self {
         assert!(n_fft >= 2 && n_fft.is_multiple_of(2), "n_fft must be even");
         assert!(win_length <= n_fft && win_length > 0 && hop_length > 0);
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        let fft = forward_plan(n_fft);
         let spectrum = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
         Self {
