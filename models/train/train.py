@@ -579,7 +579,8 @@ def parse_args():
     ap.add_argument("--experiment", default="", help="name: CV only, results under work/exp_NAME, nothing shipped")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per training process")
     ap.add_argument("--reuse", default="", help="experiments (comma-separated) whose members trained with the "
-                    "same settings are copied instead of trained again (experiments only)")
+                    "same settings are copied instead of trained again (a shipping run that repeats an "
+                    "experiment's recipe then trains only the final model)")
     return ap.parse_args()
 
 
@@ -633,7 +634,7 @@ def main():
         j.update(args=vars(args), threads=args.threads)
     log(f"training {len(jobs)} models, {args.workers} at a time, {args.threads} torch thread(s) each")
     t_train = time.time()
-    reuse = [os.path.join(args.work, "exp_" + e, "jobs") for e in args.reuse.split(",") if e] if args.experiment else []
+    reuse = [os.path.join(args.work, "exp_" + e, "jobs") for e in args.reuse.split(",") if e]
     results = run_jobs(jobs, args.workers, os.path.join(out_dir, "jobs") if args.experiment else os.path.join(args.work, "jobs"),
                        reuse)
     log(f"training done in {time.time() - t_train:.0f}s")
