@@ -203,6 +203,8 @@ pub struct Yin {
     scratch: Vec<Complex<f32>>,
     /// `d'` over the period range.
     cmnd: Vec<f64>,
+    /// `Σ d(1..=τ)` for each period τ in range, beside `cmnd`.
+    cumulative: Vec<f64>,
 }
 
 impl Yin {
@@ -224,6 +226,7 @@ impl Yin {
             forward,
             inverse,
             cmnd: vec![0.0; max_period - min_period + 1],
+            cumulative: vec![0.0; max_period - min_period + 1],
         })
     }
 
@@ -248,7 +251,7 @@ impl Yin {
         let scale = 1.0 / self.time.len() as f64;
         let acf0 = self.time[0] as f64 * scale;
 
-        // d(k) for k = 1..=max_period, with the cumulative mean of d(1..=k) alongside;
+        // d(k) for k = 1..=max_period, with the cumulative sum of d(1..=k) alongside;
         // `energy` is Σ_{m<k} y(m)², computed from the same frame in the same loop.
         let (min_p, max_p) = (self.min_period, self.max_period);
         let mut energy = 0.0;
@@ -259,8 +262,13 @@ impl Yin {
             let d = 2.0 * (acf0 - self.time[k] as f64 * scale) - energy;
             running += d;
             if k >= min_p {
-                self.cmnd[k - min_p] = d / (running / k as f64 + f64::MIN_POSITIVE);
+                (self.cmnd[k - min_p], self.cumulative[k - min_p]) = (d, running);
             }
+        }
+        // The divisions apart from the running sums, so they vectorise: the same operations
+        // on the same values as dividing inside the loop.
+        for (i, (d, sum)) in self.cmnd.iter_mut().zip(&self.cumulative).enumerate() {
+            *d /= sum / (min_p + i) as f64 + f64::MIN_POSITIVE;
         }
 
         let x = &self.cmnd;
