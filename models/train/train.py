@@ -45,7 +45,7 @@ from model import FirstRows, FromLogMel, SerCnn, SerEnsemble, count_parameters  
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
 DATA_ROOT = "/work/shared/data"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0), TESS (CC BY-NC-ND 4.0) and SAVEE (research use only): "
     "non-commercial use only."
@@ -188,7 +188,15 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     model.eval()
     secs = time.time() - t0
     log(f"{tag}: selected epoch {best[2]} (val UAR {best[0]:.3f}), {secs:.0f}s", logfh)
-    return model, {"best_epoch": best[2], "val_uar": best[0], "train_seconds": secs, "history": history}
+    # No validation speakers (--no-val): no validation figure (None, JSON null; NaN is not JSON).
+    val_uar = None if len(va) == 0 else best[0]
+    return model, {"best_epoch": best[2], "val_uar": val_uar, "train_seconds": secs, "history": history}
+
+
+def rounded(val_uar):
+    """A validation figure to 4 places; None where there were no validation speakers (and
+    members trained before that was so carry NaN)."""
+    return None if val_uar is None or val_uar != val_uar else round(val_uar, 4)
 
 
 def train_job(job):
@@ -571,8 +579,11 @@ def parse_args():
     ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
-    ap.add_argument("--no-val", dest="val", action="store_false",
-                    help="no validation actors: they train too, and the last epoch's (averaged) weights are kept")
+    ap.add_argument("--val", dest="val", action="store_true", default=False,
+                    help="two RAVDESS actors per fold (19 and 20 for the final model) do not train but choose "
+                         "each member's epoch (the recipe before 1.3.0); by default every non-test actor trains "
+                         "and each member keeps its last epoch's averaged weights")
+    ap.add_argument("--no-val", dest="val", action="store_false", help="the default since 1.3.0 (see --val)")
     ap.add_argument("--no-int8", dest="int8", action="store_false",
                     help="keep the shipped model's weights float32 (default: quantize.py stores them as int8)")
     ap.add_argument("--workers", type=int, default=2, help="training processes side by side")
@@ -655,7 +666,7 @@ def main():
         for r in members:
             logfh.write(r["log"])
         info = {"best_epoch": [r["info"]["best_epoch"] for r in members],
-                "val_uar": [round(r["info"]["val_uar"], 4) for r in members],
+                "val_uar": [rounded(r["info"]["val_uar"]) for r in members],
                 "train_seconds": sum(r["info"]["train_seconds"] for r in members),
                 "history": [r["info"]["history"] for r in members]}
         te = export.select(test, originals_only=True)
@@ -680,7 +691,7 @@ def main():
         fig = figures(cm)
         res = {"fold": k, "test_speakers": test, "val_speakers": val, **fig,
                "confusion": cm.tolist(), "members": member_figs, "best_epoch": info["best_epoch"],
-               "val_uar": info["val_uar"], "train_seconds": round(info["train_seconds"], 1),
+               "val_uar": rounded(info["val_uar"]), "train_seconds": round(info["train_seconds"], 1),
                "history": info["history"]}
         fold_results.append(res)
         log(f"fold {k} TEST ({len(te)} clips): accuracy {fig['accuracy']:.4f} UAR {fig['uar']:.4f} "
@@ -704,7 +715,7 @@ def main():
         members = [r for j, r in zip(jobs, results) if j["fold"] is None]
         model = load_ensemble(members, args, input_feature, params)
         info = {"best_epoch": [r["info"]["best_epoch"] for r in members],
-                "val_uar": [round(r["info"]["val_uar"], 4) for r in members]}
+                "val_uar": [rounded(r["info"]["val_uar"]) for r in members]}
         if logfh:
             for r in members:
                 logfh.write(r["log"])
@@ -781,10 +792,14 @@ def write_cv_results(fold_results, args, logfh, out_dir):
         "protocol": {
             "folds": {str(r["fold"]): {"test": r["test_speakers"], "val": r["val_speakers"]} for r in fold_results},
             "description": ("speaker-independent 5-fold CV over RAVDESS actors 01-20: fold k tests actors "
-                            "4k-3..4k (2 male + 2 female), validates (early stopping) on the first male and "
-                            "female actor of the next fold, trains on the other 14 actors plus all TESS and "
-                            "SAVEE; test figures are onnxruntime's whole-clip predictions (one forward pass "
-                            "per original trimmed clip, all frames); std is the sample std over folds"),
+                            "4k-3..4k (2 male + 2 female), "
+                            + ("validates (early stopping) on the first male and female actor of the next fold, "
+                               "trains on the other 14 actors" if args.val else
+                               "trains on the other 16 actors (no validation actors; each member keeps its last "
+                               "epoch)")
+                            + " plus all TESS and SAVEE; test figures are onnxruntime's whole-clip predictions "
+                            "(one forward pass per original trimmed clip, all frames); std is the sample std over "
+                            "folds"),
         },
         "summary": summary,
         "summary_short": cv_summary_of(fold_results) if len(fold_results) == N_FOLDS else None,
