@@ -259,6 +259,18 @@ impl Report {
 
     /// The report with only some of its [`Parts`], for a caller with no place for the rest (a
     /// CSV row, subtitles, an evaluation). What it holds is [`Self::new`]'s, bit for bit.
+    ///
+    /// ```
+    /// use ser::{EmotionModel, Parts, PipelineOptions, Report, analyse_bytes};
+    ///
+    /// let model = EmotionModel::embedded()?;
+    /// let bytes = std::fs::read("tests/fixtures/librosa/ravdess_01_angry.flac")?;
+    /// let analysis = analyse_bytes(&bytes, &PipelineOptions::default())?;
+    /// let row = Report::with_parts(&model, &analysis, Parts::PREDICTION)?;
+    /// assert!(row.prosody.is_none() && row.quality.is_none());
+    /// assert_eq!(row.whole, Report::new(&model, &analysis)?.whole);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_parts(model: &EmotionModel, analysis: &Analysis, parts: Parts) -> Result<Self> {
         Reporting::with_parts(model, analysis, parts).finish()
     }
