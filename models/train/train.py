@@ -168,9 +168,8 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
             total += len(b)
         judged = ema if ema is not None else model
         if len(va) == 0:
-            # No validation speakers (--no-val): the last epoch's weights are kept.
+            # No validation speakers (--no-val): the last epoch's weights are kept (below).
             history.append({"epoch": epoch, "train_loss": loss_sum / total, "train_acc": correct / total})
-            best = (float("nan"), 0.0, epoch, {k: v.clone() for k, v in judged.state_dict().items()})
             log(f"{tag} epoch {epoch:2d}: train loss {loss_sum / total:.3f} acc {correct / total:.3f} "
                 f"({time.time() - t0:.0f}s)", logfh)
             continue
@@ -184,13 +183,15 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
         log(f"{tag} epoch {epoch:2d}: train loss {loss_sum / total:.3f} acc {correct / total:.3f} | "
             f"val loss {vloss:.3f} acc {vf['accuracy']:.3f} UAR {vf['uar']:.3f} "
             f"({time.time() - t0:.0f}s)", logfh)
+    if len(va) == 0:
+        # No validation figure: None, JSON's null (NaN is not JSON).
+        best = (None, 0.0, args.epochs, judged.state_dict())
     model.load_state_dict(best[3])
     model.eval()
     secs = time.time() - t0
-    log(f"{tag}: selected epoch {best[2]} (val UAR {best[0]:.3f}), {secs:.0f}s", logfh)
-    # No validation speakers (--no-val): no validation figure (None, JSON null; NaN is not JSON).
-    val_uar = None if len(va) == 0 else best[0]
-    return model, {"best_epoch": best[2], "val_uar": val_uar, "train_seconds": secs, "history": history}
+    said = "no validation" if best[0] is None else f"val UAR {best[0]:.3f}"
+    log(f"{tag}: selected epoch {best[2]} ({said}), {secs:.0f}s", logfh)
+    return model, {"best_epoch": best[2], "val_uar": best[0], "train_seconds": secs, "history": history}
 
 
 def rounded(val_uar):
@@ -691,7 +692,7 @@ def main():
         fig = figures(cm)
         res = {"fold": k, "test_speakers": test, "val_speakers": val, **fig,
                "confusion": cm.tolist(), "members": member_figs, "best_epoch": info["best_epoch"],
-               "val_uar": rounded(info["val_uar"]), "train_seconds": round(info["train_seconds"], 1),
+               "val_uar": info["val_uar"], "train_seconds": round(info["train_seconds"], 1),
                "history": info["history"]}
         fold_results.append(res)
         log(f"fold {k} TEST ({len(te)} clips): accuracy {fig['accuracy']:.4f} UAR {fig['uar']:.4f} "
