@@ -117,6 +117,16 @@ pub fn mark(name: &str) {
 /// samples from it (minus the chunk's length) to measure how far the live readout lags.
 pub const MARK_MIC_FIRST_CHUNK: &str = "ser:mic-first-chunk";
 
+/// The worker's measure of `EmotionModel::from_bytes` (read by scripts/bench_web.sh).
+pub const MEASURE_MODEL_LOAD: &str = "ser:model-load";
+
+/// Measures from the mark `start` to now as `name`.
+pub fn measure_from(name: &str, start: &str) {
+    if let Some(p) = performance() {
+        let _ = p.measure_with_start_mark(name, start);
+    }
+}
+
 /// Marks the start of an analysis step, for the per-step figures of scripts/bench_web.sh.
 pub fn mark_step(name: &str) {
     mark(&format!("ser:step:{name}"));

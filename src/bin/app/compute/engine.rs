@@ -545,7 +545,10 @@ async fn load_model() -> Result<EmotionModel, String> {
     let sidecar = web::fetch_bytes(SIDECAR_URL).await.map_err(load_err)?;
     let sidecar = String::from_utf8(sidecar).map_err(|_| load_err(format!("{SIDECAR_URL} is not text")))?;
     yield_now().await;
-    EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| e.to_string())
+    web::mark("ser:model-load-start");
+    let model = EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| e.to_string());
+    web::measure_from(web::MEASURE_MODEL_LOAD, "ser:model-load-start");
+    model
 }
 
 const MODEL_URL: &str = "ser_cnn.onnx";
