@@ -99,9 +99,15 @@ pub const MARK_APP_SHOWN: &str = "ser:app-shown";
 
 /// Marks `name` on the page's timeline once the next frame has been laid out and painted.
 pub fn mark_after_paint(name: &'static str) {
+    after_paint(move || mark(name));
+}
+
+/// Runs `f` once the next frame has been laid out and painted (a task after the frame's
+/// animation callbacks). Never in a hidden tab, which draws no frames.
+pub fn after_paint(f: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else { return };
     let after_frame = Closure::once_into_js(move || {
-        gloo::timers::callback::Timeout::new(0, move || mark(name)).forget();
+        gloo::timers::callback::Timeout::new(0, f).forget();
     });
     let _ = window.request_animation_frame(after_frame.unchecked_ref());
 }

@@ -79,6 +79,8 @@ pub fn app(props: &AppProps) -> Html {
         let ready = matches!(state.model, ModelState::Ready(_));
         use_effect_with(ready, move |&ready| {
             if ready {
+                let warm = compute.clone();
+                web::after_paint(move || warm.send(Job::WarmUp));
                 match voice_store::load() {
                     Stored::Nothing => {}
                     Stored::Baseline(saved) => compute.send(Job::SetBaseline(Some(saved))),

@@ -60,6 +60,8 @@ pub struct Engine {
     live: RefCell<Option<(LiveStream, Rc<EmotionModel>)>>,
     /// A live reading is waiting for its task.
     reading_queued: Cell<bool>,
+    /// The hot paths have run once (a warm-up or an analysis).
+    warm: Cell<bool>,
     /// The last few results, newest last.
     kept: RefCell<Vec<Kept>>,
     decode: Decode,
@@ -77,6 +79,7 @@ impl Engine {
             explaining: Cell::new(0),
             live: RefCell::new(None),
             reading_queued: Cell::new(false),
+            warm: Cell::new(false),
             kept: RefCell::new(Vec::new()),
             decode,
             on_update: Box::new(on_update),
@@ -94,16 +97,13 @@ impl Engine {
                             let model = Rc::new(model);
                             *this.model.borrow_mut() = Some(model.clone());
                             (this.on_update)(Update::ModelReady(info));
-                            // After saying so: a job sent meanwhile waits for the warm-up, in
-                            // the worker, rather than the whole page for both.
-                            yield_now().await;
-                            warm_up(&model);
                         }
                         Err(message) => (this.on_update)(Update::ModelFailed(message)),
                     }
                 });
             }
             Job::Analyse { job, source } => {
+                self.warm.set(true); // this analysis compiles the hot paths itself
                 self.current.set(job);
                 self.explaining.set(0);
                 let model = self.personal.borrow().clone().or_else(|| self.model.borrow().clone());
@@ -137,6 +137,12 @@ impl Engine {
                         Err(Stop::Cancelled) => {}
                     }
                 });
+            }
+            Job::WarmUp => {
+                let model = self.model.borrow().clone();
+                if let Some(model) = model.filter(|_| !self.warm.replace(true)) {
+                    warm_up(&model);
+                }
             }
             Job::Cancel => self.current.set(0),
             Job::Explain { job, outcome } => self.explain(job, outcome),

@@ -33,6 +33,10 @@ use wire::{FromWorker, ToWorker};
 pub enum Job {
     /// Fetch and load the model (once, when the page opens).
     LoadModel,
+    /// Run the model once on a made-up signal so the browser compiles its hot paths before the
+    /// first real clip. The page sends it once it has drawn the ready model: warming up while
+    /// the page lays out the ready state slowed that frame to a long task on two cores.
+    WarmUp,
     /// Analyse one recording; a newer `Analyse` replaces a running one.
     Analyse { job: u32, source: Source },
     /// Stop the running analysis at its next step.

@@ -48,6 +48,7 @@ pub enum FromWorker {
 #[derive(Serialize, Deserialize)]
 pub enum JobWire {
     LoadModel,
+    WarmUp,
     Analyse { job: u32, source: SourceWire },
     Cancel,
     MakeBaseline { clips: Vec<SourceWire> },
@@ -210,6 +211,7 @@ pub fn pack_job(job: &Job, p: &mut Packer) -> JobWire {
     };
     match job {
         Job::LoadModel => JobWire::LoadModel,
+        Job::WarmUp => JobWire::WarmUp,
         Job::Analyse { job, source: s } => JobWire::Analyse { job: *job, source: source(s, p) },
         Job::Cancel => JobWire::Cancel,
         Job::MakeBaseline { clips } => JobWire::MakeBaseline { clips: clips.iter().map(|c| source(c, p)).collect() },
@@ -234,6 +236,7 @@ pub fn unpack_job(job: JobWire, u: &Unpacker) -> Result<Job, String> {
     };
     Ok(match job {
         JobWire::LoadModel => Job::LoadModel,
+        JobWire::WarmUp => Job::WarmUp,
         JobWire::Analyse { job, source: s } => Job::Analyse { job, source: source(s)? },
         JobWire::Cancel => Job::Cancel,
         JobWire::MakeBaseline { clips } => {
