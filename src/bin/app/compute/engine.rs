@@ -19,7 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 use wasm_bindgen_futures::spawn_local;
 
-use super::{BaselineInfo, Job, Outcome, SavedBaseline, Source, Step, Update};
+use super::{BaselineInfo, Job, ModelFiles, Outcome, SIDECAR_URL, SavedBaseline, Source, Step, Update};
 use crate::web::{self, yield_now};
 
 /// The browser's decoder, for what the core cannot read: mono samples and their rate, or why
@@ -88,10 +88,10 @@ impl Engine {
 
     pub fn send(self: &Rc<Self>, job: Job) {
         match job {
-            Job::LoadModel => {
+            Job::LoadModel(files) => {
                 let this = self.clone();
                 spawn_local(async move {
-                    match load_model().await {
+                    match load_model(files).await {
                         Ok(model) => {
                             let info = Rc::new(model.info().clone());
                             let model = Rc::new(model);
@@ -543,22 +543,18 @@ async fn resample(
     Ok(resampling.finish_with_source()?)
 }
 
-/// Fetches the model and its sidecar from the page's own origin and loads them with the core.
+/// Loads the model and its sidecar, fetched from the page's own origin, with the core.
 /// Fetched (not embedded) so a missing or damaged model is a message, not a broken page.
-async fn load_model() -> Result<EmotionModel, String> {
-    let load_err = |e: String| SerError::ModelLoad(e).to_string();
-    let onnx = web::fetch_bytes(MODEL_URL).await.map_err(load_err)?;
-    let sidecar = web::fetch_bytes(SIDECAR_URL).await.map_err(load_err)?;
-    let sidecar = String::from_utf8(sidecar).map_err(|_| load_err(format!("{SIDECAR_URL} is not text")))?;
+async fn load_model(files: Result<ModelFiles, String>) -> Result<EmotionModel, String> {
+    let ModelFiles { onnx, sidecar } = files?;
+    let sidecar = String::from_utf8(sidecar)
+        .map_err(|_| SerError::ModelLoad(format!("{SIDECAR_URL} is not text")).to_string())?;
     yield_now().await;
     web::mark("ser:model-load-start");
     let model = EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| e.to_string());
     web::measure_from(web::MEASURE_MODEL_LOAD, "ser:model-load-start");
     model
 }
-
-const MODEL_URL: &str = "ser_cnn.onnx";
-const SIDECAR_URL: &str = "ser_cnn.json";
 
 /// Runs features and the model once on a made-up signal right after loading, so the browser
 /// has compiled the hot wasm paths before the first real clip (the first run was ~6x slower).

@@ -31,8 +31,9 @@ use wire::{FromWorker, ToWorker};
 
 /// What the page asks of the compute side.
 pub enum Job {
-    /// Fetch and load the model (once, when the page opens).
-    LoadModel,
+    /// Load the model from its files, which the page fetched (once, when the page opens), or
+    /// say why it cannot.
+    LoadModel(Result<ModelFiles, String>),
     /// Run the model once on a made-up signal so the browser compiles its hot paths before the
     /// first real clip. The page sends it once it has drawn the ready model: warming up while
     /// the page lays out the ready state slowed that frame to a long task on two cores.
@@ -55,6 +56,26 @@ pub enum Job {
     /// Live mode ends (the recording stopped, or a new one starts).
     LiveStop,
 }
+
+/// The model and its sidecar, as served beside the page.
+pub struct ModelFiles {
+    pub onnx: Vec<u8>,
+    pub sidecar: Vec<u8>,
+}
+
+impl ModelFiles {
+    /// Fetched by the page while its worker starts, rather than by the worker once it runs:
+    /// the download overlaps the worker's start.
+    pub async fn fetch() -> Result<Self, String> {
+        let load_err = |e: String| ser::SerError::ModelLoad(e).to_string();
+        let onnx = web::fetch_bytes(MODEL_URL).await.map_err(load_err)?;
+        let sidecar = web::fetch_bytes(SIDECAR_URL).await.map_err(load_err)?;
+        Ok(Self { onnx, sidecar })
+    }
+}
+
+const MODEL_URL: &str = "ser_cnn.onnx";
+pub(crate) const SIDECAR_URL: &str = "ser_cnn.json";
 
 /// A baseline summary as the page keeps it: no audio, and when it was made.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -250,7 +271,7 @@ extern "C" {
 }
 
 impl Compute {
-    /// Starts the compute side and has it load the model at once, before the page has drawn
+    /// Starts the compute side and fetches the model for it at once, before the page has drawn
     /// anything: the worker and the model take longer to start than the page.
     pub fn start() -> Rc<Self> {
         let this = Rc::new(Self {
@@ -269,7 +290,8 @@ impl Compute {
             }
         };
         *this.backend.borrow_mut() = backend;
-        this.send(Job::LoadModel);
+        let compute = this.clone();
+        wasm_bindgen_futures::spawn_local(async move { compute.send(Job::LoadModel(ModelFiles::fetch().await)) });
         this
     }
 

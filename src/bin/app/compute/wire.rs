@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::web::js_text;
 
 use super::engine::Decoded;
-use super::{BaselineInfo, Job, Outcome, Recorded, SavedBaseline, Source, Step, Update};
+use super::{BaselineInfo, Job, ModelFiles, Outcome, Recorded, SavedBaseline, Source, Step, Update};
 
 /// From the page to the worker.
 #[derive(Serialize, Deserialize)]
@@ -47,14 +47,26 @@ pub enum FromWorker {
 
 #[derive(Serialize, Deserialize)]
 pub enum JobWire {
-    LoadModel,
+    /// The model's files (`data` indices: onnx, sidecar), or why the page could not fetch them.
+    LoadModel(Result<(usize, usize), String>),
     WarmUp,
-    Analyse { job: u32, source: SourceWire },
+    Analyse {
+        job: u32,
+        source: SourceWire,
+    },
     Cancel,
-    MakeBaseline { clips: Vec<SourceWire> },
+    MakeBaseline {
+        clips: Vec<SourceWire>,
+    },
     SetBaseline(Option<SavedBaseline>),
-    Explain { job: u32, outcome: u32 },
-    Live { samples: usize, sample_rate: u32 },
+    Explain {
+        job: u32,
+        outcome: u32,
+    },
+    Live {
+        samples: usize,
+        sample_rate: u32,
+    },
     LiveStop,
 }
 
@@ -210,7 +222,10 @@ pub fn pack_job(job: &Job, p: &mut Packer) -> JobWire {
         Source::Analysed { name, outcome } => SourceWire::Analysed { name: name.clone(), outcome: *outcome },
     };
     match job {
-        Job::LoadModel => JobWire::LoadModel,
+        Job::LoadModel(files) => JobWire::LoadModel(match files {
+            Ok(f) => Ok((p.bytes(&f.onnx), p.bytes(&f.sidecar))),
+            Err(e) => Err(e.clone()),
+        }),
         Job::WarmUp => JobWire::WarmUp,
         Job::Analyse { job, source: s } => JobWire::Analyse { job: *job, source: source(s, p) },
         Job::Cancel => JobWire::Cancel,
@@ -235,7 +250,9 @@ pub fn unpack_job(job: JobWire, u: &Unpacker) -> Result<Job, String> {
         })
     };
     Ok(match job {
-        JobWire::LoadModel => Job::LoadModel,
+        JobWire::LoadModel(files) => {
+            Job::LoadModel(files.map(|(onnx, sidecar)| ModelFiles { onnx: u.bytes(onnx), sidecar: u.bytes(sidecar) }))
+        }
         JobWire::WarmUp => Job::WarmUp,
         JobWire::Analyse { job, source: s } => Job::Analyse { job, source: source(s)? },
         JobWire::Cancel => Job::Cancel,
