@@ -4,7 +4,7 @@
 //! checked, not a copy of its text) and a non-zero exit; a good one a valid JSON result.
 //!
 //! Every file is generated here, into a folder under `std::env::temp_dir()`. The speech is
-//! `tests/fixtures/librosa/ravdess_01_angry.flac` (angry with models 1.2.0 and 1.3.0), decoded with the
+//! `tests/fixtures/librosa/ravdess_01_angry.flac` (angry with models 1.2.0 to 1.4.0), decoded with the
 //! library and brought to other rates by exact FFT resampling written here, not by
 //! `ser::audio::resample`: the latter shifts the signal by up to half a sample going up from
 //! 16 kHz (see `the_resampler_keeps_speech_in_place_and_whole`), which moved probabilities by

@@ -45,7 +45,7 @@ from model import FirstRows, FromLogMel, SerCnn, SerEnsemble, count_parameters  
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
 DATA_ROOT = "/work/shared/data"
-VERSION = "1.3.0"
+VERSION = "1.4.0"
 LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0), TESS (CC BY-NC-ND 4.0) and SAVEE (research use only): "
     "non-commercial use only."
@@ -549,7 +549,7 @@ def parse_args():
     ap.add_argument("--trim-first", action="store_true",
                     help="trim the clean clip before augmenting it (ser export --trim-before-augment)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=int, default=45)
     ap.add_argument("--min-epoch", type=int, default=8, help="first epoch eligible for selection")
     ap.add_argument("--draws", type=int, default=0, help="training draws per epoch (0: one per original clip)")
     ap.add_argument("--batch", type=int, default=32)
