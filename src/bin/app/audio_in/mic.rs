@@ -148,6 +148,9 @@ impl Recorder {
         }
         let _ = self.source.disconnect();
         stop_tracks(&self.stream);
+        // Closing the context takes the page's thread ~10 ms: a task of its own, so that with
+        // what follows a stop (a minute's samples copied to the worker) no task nears 50 ms.
+        crate::web::yield_now().await;
         if let Ok(p) = self.context.close() {
             let _ = JsFuture::from(p).await;
         }

@@ -93,23 +93,24 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
-    // Starts an analysis; a newer one makes older ones irrelevant (see State::job).
-    let start = {
+    // Starts an analysis: says so on the page and gives it a number (`None` if the model cannot
+    // take it, which the page says). A newer analysis makes older ones irrelevant (State::job).
+    let begin = {
         let dispatcher = state.dispatcher();
         let model = state.model.clone();
-        let (jobs, compute) = (jobs.clone(), compute.clone());
-        Callback::from(move |source: Source| {
+        let jobs = jobs.clone();
+        Callback::from(move |name: String| -> Option<u32> {
             web::mark_input();
             match &model {
                 ModelState::Ready(_) => {}
                 ModelState::Failed(message) => {
                     dispatcher.dispatch(Action::Failed { job: None, message: message.clone() });
-                    return;
+                    return None;
                 }
                 ModelState::Loading => {
                     let message = "The emotion model is still loading. Try again in a moment.".to_string();
                     dispatcher.dispatch(Action::Failed { job: None, message });
-                    return;
+                    return None;
                 }
             }
             let job = {
@@ -117,8 +118,16 @@ pub fn app(props: &AppProps) -> Html {
                 *j += 1;
                 *j
             };
-            dispatcher.dispatch(Action::Started { job, name: source.name() });
-            compute.send(Job::Analyse { job, source });
+            dispatcher.dispatch(Action::Started { job, name });
+            Some(job)
+        })
+    };
+    let start = {
+        let (begin, compute) = (begin.clone(), compute.clone());
+        Callback::from(move |source: Source| {
+            if let Some(job) = begin.emit(source.name()) {
+                compute.send(Job::Analyse { job, source });
+            }
         })
     };
 
@@ -168,11 +177,11 @@ pub fn app(props: &AppProps) -> Html {
     let stop_recording = {
         let recorder = recorder.clone();
         let compute = compute.clone();
-        let (start, make_baseline) = (start.clone(), make_baseline.clone());
+        let (begin, make_baseline) = (begin.clone(), make_baseline.clone());
         let dispatcher = state.dispatcher();
         Callback::from(move |_: ()| {
             let Some((active, mic_use)) = recorder.borrow_mut().take() else { return };
-            let (start, make_baseline, d) = (start.clone(), make_baseline.clone(), dispatcher.clone());
+            let (begin, make_baseline, d) = (begin.clone(), make_baseline.clone(), dispatcher.clone());
             let compute = compute.clone();
             spawn_local(async move {
                 let Recording { samples, sample_rate, posted } = active.stop().await;
@@ -185,8 +194,14 @@ pub fn app(props: &AppProps) -> Html {
                 }
                 match mic_use {
                     MicUse::Analyse => {
-                        let (name, samples) = ("microphone recording".into(), Rc::new(samples));
-                        start.emit(Source::Samples { name, samples, sample_rate, posted })
+                        let name = "microphone recording".to_string();
+                        let Some(job) = begin.emit(name.clone()) else { return };
+                        // The page shows the analysis starting in this task, and copies up to a
+                        // minute of samples to the worker (~15 ms) in the next: with the render,
+                        // one task would near 50 ms on a slow machine.
+                        web::yield_now().await;
+                        let source = Source::Samples { name, samples: Rc::new(samples), sample_rate, posted };
+                        compute.send(Job::Analyse { job, source });
                     }
                     MicUse::Calibrate => make_baseline.emit(vec![Source::Samples {
                         name: "calibration recording".into(),
