@@ -46,6 +46,12 @@ pub async fn yield_now() {
 
 /// GETs one of the page's own files (from the page or the compute worker, which sits beside it).
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    Ok(fetch_array(url).await?.to_vec())
+}
+
+/// As [`fetch_bytes`], the bytes left where the browser put them: a buffer to hand to a worker
+/// without copying it.
+pub async fn fetch_array(url: &str) -> Result<js_sys::Uint8Array, String> {
     let request = match web_sys::window() {
         Some(window) => window.fetch_with_str(url),
         None => js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().fetch_with_str(url),
@@ -61,7 +67,7 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(response.array_buffer().map_err(js_text)?)
         .await
         .map_err(|e| format!("{url} could not be read ({})", js_text(e)))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    Ok(js_sys::Uint8Array::new(&buffer))
 }
 
 /// The bytes of a user's file.

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 use wasm_bindgen_futures::spawn_local;
 
-use super::{BaselineInfo, Job, ModelFiles, Outcome, SIDECAR_URL, SavedBaseline, Source, Step, Update};
+use super::{BaselineInfo, Job, ModelFiles, Outcome, SavedBaseline, Source, Step, Update};
 use crate::web::{self, yield_now};
 
 /// The browser's decoder, for what the core cannot read: mono samples and their rate, or why
@@ -547,8 +547,7 @@ async fn resample(
 /// Fetched (not embedded) so a missing or damaged model is a message, not a broken page.
 async fn load_model(files: Result<ModelFiles, String>) -> Result<EmotionModel, String> {
     let ModelFiles { onnx, sidecar } = files?;
-    let sidecar = String::from_utf8(sidecar)
-        .map_err(|_| SerError::ModelLoad(format!("{SIDECAR_URL} is not text")).to_string())?;
+    let onnx = onnx.to_vec();
     yield_now().await;
     web::mark("ser:model-load-start");
     let model = EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| e.to_string());

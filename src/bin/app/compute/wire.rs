@@ -48,7 +48,7 @@ pub enum FromWorker {
 #[derive(Serialize, Deserialize)]
 pub enum JobWire {
     /// The model's files (`data` indices: onnx, sidecar), or why the page could not fetch them.
-    LoadModel(Result<(usize, usize), String>),
+    LoadModel(Result<(usize, String), String>),
     WarmUp,
     Analyse {
         job: u32,
@@ -166,6 +166,12 @@ impl Packer {
         self.push(array.into())
     }
 
+    /// Bytes already in the browser's memory: moved, not copied (the sender's copy is emptied).
+    fn array(&mut self, array: &Uint8Array) -> usize {
+        self.transfer.push(array.buffer().into());
+        self.push(array.into())
+    }
+
     /// Anything the browser can clone (a `File`): not moved, and not copied either.
     fn push(&mut self, value: JsValue) -> usize {
         self.data.push(value);
@@ -203,6 +209,10 @@ impl Unpacker {
         self.data.get(index as u32).dyn_into::<Uint8Array>().map(|a| a.to_vec()).unwrap_or_default()
     }
 
+    fn array(&self, index: usize) -> Result<Uint8Array, String> {
+        self.data.get(index as u32).dyn_into().map_err(|_| "its bytes did not reach the worker".to_string())
+    }
+
     fn file(&self, index: usize) -> Result<web_sys::File, String> {
         self.data.get(index as u32).dyn_into().map_err(|_| "a file that did not arrive".to_string())
     }
@@ -223,7 +233,7 @@ pub fn pack_job(job: &Job, p: &mut Packer) -> JobWire {
     };
     match job {
         Job::LoadModel(files) => JobWire::LoadModel(match files {
-            Ok(f) => Ok((p.bytes(&f.onnx), p.bytes(&f.sidecar))),
+            Ok(f) => Ok((p.array(&f.onnx), f.sidecar.clone())),
             Err(e) => Err(e.clone()),
         }),
         Job::WarmUp => JobWire::WarmUp,
@@ -251,7 +261,8 @@ pub fn unpack_job(job: JobWire, u: &Unpacker) -> Result<Job, String> {
     };
     Ok(match job {
         JobWire::LoadModel(files) => {
-            Job::LoadModel(files.map(|(onnx, sidecar)| ModelFiles { onnx: u.bytes(onnx), sidecar: u.bytes(sidecar) }))
+            let moved = |onnx| u.array(onnx).map_err(|e| ser::SerError::ModelLoad(e).to_string());
+            Job::LoadModel(files.and_then(|(onnx, sidecar)| Ok(ModelFiles { onnx: moved(onnx)?, sidecar })))
         }
         JobWire::WarmUp => Job::WarmUp,
         JobWire::Analyse { job, source: s } => Job::Analyse { job, source: source(s)? },
