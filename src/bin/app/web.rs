@@ -44,6 +44,30 @@ pub async fn yield_now() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Long work cut into tasks of about `budget_ms`: [`Slices::next`] yields to the browser only
+/// once the task has run that long, or would with the next piece, so quick pieces share a task
+/// (each yield can cost a frame) and slow ones still leave the page free.
+pub struct Slices {
+    budget_ms: f64,
+    since: f64,
+}
+
+impl Slices {
+    /// Starts in a task of its own.
+    pub async fn start(budget_ms: f64) -> Self {
+        yield_now().await;
+        Self { budget_ms, since: now_ms() }
+    }
+
+    /// Before a piece of work expected to take `next_ms`.
+    pub async fn next(&mut self, next_ms: f64) {
+        if now_ms() - self.since + next_ms > self.budget_ms {
+            yield_now().await;
+            self.since = now_ms();
+        }
+    }
+}
+
 /// GETs one of the page's own files (from the page or the compute worker, which sits beside it).
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(fetch_array(url).await?.to_vec())

@@ -44,31 +44,35 @@ enum Plot {
     Mfcc,
 }
 
-/// Draws every plot, yielding to the browser between them (a long clip takes a while per plot);
+/// Draws every plot in tasks of at most about [`SLICE_MS`] (a long clip takes a while per plot);
 /// stops if `stale` turns true. Errors become one sentence under the plots.
 async fn draw_all(o: Rc<Outcome>, canvases: [NodeRef; 4], stale: Rc<Cell<bool>>) -> Result<(), String> {
     web::mark_step("Drawing the result");
     let theme = Theme::current();
     // The waveplot's envelope a block at a time (each a few ms, however long the recording).
     let mut envelope = Envelope::new(o.analysis.signal.len());
+    let mut slices = web::Slices::start(SLICE_MS).await;
     loop {
-        web::yield_now().await;
         if stale.get() {
             return Ok(());
         }
         if envelope.step(&o.analysis.signal, ENVELOPE_BLOCK) {
             break;
         }
+        slices.next(0.0).await;
     }
+    // A plot is expected to take as long as the last one did.
+    let mut last_ms = 0.0;
     for (canvas, plot) in canvases.iter().zip([Plot::Wave, Plot::Track, Plot::Mel, Plot::Mfcc]) {
-        // Each plot in a task of its own.
-        web::yield_now().await;
+        slices.next(last_ms).await;
         if stale.get() {
             return Ok(());
         }
+        let began = web::now_ms();
         if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
             draw_one(plot, &o, &c, &theme, &envelope)?;
         }
+        last_ms = web::now_ms() - began;
     }
     Ok(())
 }
@@ -103,7 +107,11 @@ async fn encode_playback(outcome: Rc<Outcome>, stale: Rc<Cell<bool>>) -> Option<
     Some(PlaybackAudio { outcome, url })
 }
 
-/// Buckets of the waveplot's envelope per task: a 10-minute recording's 8192 buckets hold about
+/// How long one task of drawing may run: a short clip's plots (5-7 ms each) share tasks two by
+/// two, a long recording's (20-30 ms each) get one each, and the page stays free either way.
+const SLICE_MS: f64 = 12.0;
+
+/// Buckets of the waveplot's envelope per step: a 10-minute recording's 8192 buckets hold about
 /// 1,200 samples each, so about 600,000 samples.
 const ENVELOPE_BLOCK: usize = 512;
 
