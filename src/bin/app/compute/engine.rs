@@ -103,7 +103,6 @@ impl Engine {
                 });
             }
             Job::Analyse { job, source } => {
-                self.warm.set(true); // this analysis compiles the hot paths itself
                 self.current.set(job);
                 self.explaining.set(0);
                 let model = self.personal.borrow().clone().or_else(|| self.model.borrow().clone());
@@ -111,6 +110,7 @@ impl Engine {
                     (self.on_update)(Update::Failed { job, message: STILL_LOADING.into() });
                     return;
                 };
+                self.warm.set(true); // this analysis compiles the hot paths itself
                 // A result judged again: what it was analysed from.
                 let prior = match &source {
                     Source::Analysed { outcome, .. } => match self.kept(*outcome) {
