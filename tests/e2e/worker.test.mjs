@@ -1,7 +1,8 @@
 // The model and the analyses run in a Web Worker (issue 14): the page loads with no main-thread
 // task over 50 ms, the wasm is downloaded once for the page and the worker, an analysis leaves
 // the page's thread free, formats the page's core does not read go through the browser's
-// decoder on the page and back, and a page whose worker cannot start still analyses on its own.
+// decoder on the page and back, a file chosen while the model loads waits for it, and a page
+// whose worker cannot start still analyses on its own.
 //   node --test tests/e2e/worker.test.mjs   (needs dist/ and target/release/ser)
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -88,6 +89,41 @@ test('an analysis leaves the page free: no task over 50 ms from input to result'
   assertSameReport(await exportReport(page), serPredict(makeSpeechWav()));
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('a file chosen while the model loads waits for it, then gives ser predict\'s result; if the model fails, its sentence', T, async () => {
+  for (const fails of [false, true]) {
+    const context = await browser.newContext({ serviceWorkers: 'block', acceptDownloads: true });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    // The model's response held back, as on a slow link or a slow laptop.
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/ser_cnn.onnx', async (route) => {
+      await held;
+      await (fails ? route.fulfill({ status: 404, body: 'not found' }) : route.continue());
+    });
+    await page.goto(srv.url);
+    await page.locator('[data-testid="model-status"][data-state="loading"]').waitFor({ timeout: 30_000 });
+    await page.setInputFiles('[data-testid="file-input"]', FIXTURE);
+    const progress = page.locator('[data-testid="progress"] [role="status"]');
+    await progress.filter({ hasText: 'Waiting for the emotion model to load' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('[data-testid="error"]').count(), 0, 'no error while it waits');
+    release();
+    if (fails) {
+      const error = page.locator('[data-testid="error"]');
+      await error.waitFor({ timeout: 30_000 });
+      assert.equal((await error.textContent()).trim(),
+        'The emotion model could not be loaded: ser_cnn.onnx could not be downloaded (HTTP 404).');
+      await page.locator('[data-testid="progress"]').waitFor({ state: 'detached', timeout: 5_000 });
+    } else {
+      await page.waitForFunction(() => performance.getEntriesByName('ser:input-to-result').length > 0, null, { timeout: 60_000 });
+      assertSameReport(await exportReport(page), serPredict(FIXTURE));
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
 });
 
 test("MP3, Ogg Vorbis and M4A go through the browser's decoder and give ser predict's emotion", T, async () => {

@@ -326,6 +326,11 @@ pub fn reduce(state: &State, action: Action) -> State {
         Action::ModelFailed(message) => {
             next.model = ModelState::Failed(message.clone());
             next.error = Some(message);
+            // An analysis that waited for the model will not run.
+            if state.analysing() {
+                next.phase = Phase::Idle;
+                next.outcome = next.previous.take();
+            }
         }
         Action::MicStarting(mic_use) => {
             // Recording replaces a running analysis, as a new file does.

@@ -17,7 +17,7 @@ use super::status::{ErrorBanner, ModelStatus, Notice, ProgressBar};
 use super::voice_panel::{VoiceLine, VoicePanel};
 
 use crate::audio_in::mic::{OnChunk, Recorder, Recording};
-use crate::compute::{Compute, Job, Source, Update};
+use crate::compute::{Compute, Job, Source, Step, Update};
 use crate::state::{Action, MicUse, ModelState, Phase, State};
 use crate::voice_store::{self, Stored};
 use crate::web;
@@ -38,6 +38,7 @@ impl PartialEq for AppProps {
 pub fn app(props: &AppProps) -> Html {
     let state = use_reducer(State::default);
     let jobs = use_mut_ref(|| 0u32);
+    let gate = use_mut_ref(Gate::default);
     let explain_jobs = use_mut_ref(|| 0u32);
     let recorder = use_mut_ref(|| None::<(Recorder, MicUse)>);
     let dragging = use_state(|| false);
@@ -74,6 +75,7 @@ pub fn app(props: &AppProps) -> Html {
 
     // A baseline saved on an earlier visit, used again once the model can check it.
     {
+        let gate = gate.clone();
         let compute = compute.clone();
         let dispatcher = state.dispatcher();
         let ready = matches!(state.model, ModelState::Ready(_));
@@ -89,6 +91,12 @@ pub fn app(props: &AppProps) -> Html {
                         dispatcher.dispatch(Action::SavedBaselineRefused);
                     }
                 }
+                // After the saved baseline, so an analysis that waited is judged with it.
+                let mut gate = gate.borrow_mut();
+                gate.open = true;
+                if let Some(job) = gate.held.take() {
+                    compute.send(job);
+                }
             }
         });
     }
@@ -101,17 +109,10 @@ pub fn app(props: &AppProps) -> Html {
         let jobs = jobs.clone();
         Callback::from(move |name: String| -> Option<u32> {
             web::mark_input();
-            match &model {
-                ModelState::Ready(_) => {}
-                ModelState::Failed(message) => {
-                    dispatcher.dispatch(Action::Failed { job: None, message: message.clone() });
-                    return None;
-                }
-                ModelState::Loading => {
-                    let message = "The emotion model is still loading. Try again in a moment.".to_string();
-                    dispatcher.dispatch(Action::Failed { job: None, message });
-                    return None;
-                }
+            // While the model loads, the analysis waits for it in the compute side.
+            if let ModelState::Failed(message) = &model {
+                dispatcher.dispatch(Action::Failed { job: None, message: message.clone() });
+                return None;
             }
             let job = {
                 let mut j = jobs.borrow_mut();
@@ -122,11 +123,26 @@ pub fn app(props: &AppProps) -> Html {
             Some(job)
         })
     };
+    // Sends an analysis to the compute side, or holds it there until the model is ready.
+    let submit = {
+        let (gate, compute) = (gate.clone(), compute.clone());
+        let dispatcher = state.dispatcher();
+        Callback::from(move |(job, source): (u32, Source)| {
+            let mut gate = gate.borrow_mut();
+            if gate.open {
+                drop(gate);
+                compute.send(Job::Analyse { job, source });
+            } else {
+                gate.held = Some(Job::Analyse { job, source });
+                dispatcher.dispatch(Action::Progress { job, step: Step::WaitingForModel, fraction: 0.0 });
+            }
+        })
+    };
     let start = {
-        let (begin, compute) = (begin.clone(), compute.clone());
+        let (begin, submit) = (begin.clone(), submit.clone());
         Callback::from(move |source: Source| {
             if let Some(job) = begin.emit(source.name()) {
-                compute.send(Job::Analyse { job, source });
+                submit.emit((job, source));
             }
         })
     };
@@ -147,8 +163,9 @@ pub fn app(props: &AppProps) -> Html {
     // Stops the running analysis at its next step; the reducer restores the previous result.
     let cancel = {
         let dispatcher = state.dispatcher();
-        let (jobs, compute) = (jobs.clone(), compute.clone());
+        let (jobs, compute, gate) = (jobs.clone(), compute.clone(), gate.clone());
         Callback::from(move |_: ()| {
+            gate.borrow_mut().held = None;
             compute.send(Job::Cancel);
             dispatcher.dispatch(Action::Cancelled { job: *jobs.borrow() });
         })
@@ -177,11 +194,12 @@ pub fn app(props: &AppProps) -> Html {
     let stop_recording = {
         let recorder = recorder.clone();
         let compute = compute.clone();
-        let (begin, make_baseline) = (begin.clone(), make_baseline.clone());
+        let (begin, submit, make_baseline) = (begin.clone(), submit.clone(), make_baseline.clone());
         let dispatcher = state.dispatcher();
         Callback::from(move |_: ()| {
             let Some((active, mic_use)) = recorder.borrow_mut().take() else { return };
             let (begin, make_baseline, d) = (begin.clone(), make_baseline.clone(), dispatcher.clone());
+            let submit = submit.clone();
             let compute = compute.clone();
             spawn_local(async move {
                 let Recording { samples, sample_rate, posted } = active.stop().await;
@@ -201,7 +219,7 @@ pub fn app(props: &AppProps) -> Html {
                         // one task would near 50 ms on a slow machine.
                         web::yield_now().await;
                         let source = Source::Samples { name, samples: Rc::new(samples), sample_rate, posted };
-                        compute.send(Job::Analyse { job, source });
+                        submit.emit((job, source));
                     }
                     MicUse::Calibrate => make_baseline.emit(vec![Source::Samples {
                         name: "calibration recording".into(),
@@ -390,4 +408,12 @@ pub fn app(props: &AppProps) -> Html {
 fn clear_takes(state: &UseReducerHandle<State>) -> Callback<()> {
     let dispatcher = state.dispatcher();
     Callback::from(move |_| dispatcher.dispatch(Action::ClearTakes))
+}
+
+/// Analyses asked for before the model is ready wait here and go once it is: the newest only,
+/// as a newer analysis makes an older one irrelevant.
+#[derive(Default)]
+struct Gate {
+    open: bool,
+    held: Option<Job>,
 }

@@ -189,6 +189,7 @@ impl Source {
 /// The stages of one analysis, in order; the progress bar names the current one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
+    WaitingForModel,
     Reading,
     Decoding,
     Resampling,
@@ -201,6 +202,7 @@ pub enum Step {
 impl Step {
     pub fn label(self) -> &'static str {
         match self {
+            Step::WaitingForModel => "Waiting for the emotion model to load",
             Step::Reading => "Reading the audio",
             Step::Decoding => "Decoding",
             Step::Resampling => "Resampling to 16 kHz",
