@@ -91,8 +91,9 @@ test('an analysis leaves the page free: no task over 50 ms from input to result'
   await context.close();
 });
 
-test('a file chosen while the model loads waits for it, then gives ser predict\'s result; if the model fails, its sentence', T, async () => {
-  for (const fails of [false, true]) {
+test('a file chosen while the model loads waits for it, then gives ser predict\'s result; cancelled, nothing; if the model fails, its sentence', T, async () => {
+  for (const how of ['waits', 'cancelled', 'fails']) {
+    const fails = how === 'fails';
     const context = await browser.newContext({ serviceWorkers: 'block', acceptDownloads: true });
     const page = await context.newPage();
     const problems = [];
@@ -110,8 +111,18 @@ test('a file chosen while the model loads waits for it, then gives ser predict\'
     const progress = page.locator('[data-testid="progress"] [role="status"]');
     await progress.filter({ hasText: 'Waiting for the emotion model to load' }).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('[data-testid="error"]').count(), 0, 'no error while it waits');
+    if (how === 'cancelled') {
+      await page.click('[data-testid="cancel"]');
+      await page.locator('[data-testid="progress"]').waitFor({ state: 'detached', timeout: 5_000 });
+    }
     release();
-    if (fails) {
+    if (how === 'cancelled') {
+      await page.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(1500);
+      // The worker's first progress message would have left this mark.
+      assert.equal(await page.evaluate(() => performance.getEntriesByName('ser:step:Reading the audio').length), 0, 'the cancelled analysis never ran');
+      assert.equal(await page.locator('[data-testid="progress"]').count(), 0);
+    } else if (fails) {
       const error = page.locator('[data-testid="error"]');
       await error.waitFor({ timeout: 30_000 });
       assert.equal((await error.textContent()).trim(),
