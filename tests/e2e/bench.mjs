@@ -44,7 +44,8 @@ try {
   console.log(`4.1 s clip (${FIXTURE.split('/').pop()}), file chosen to result drawn, 8 runs: ` +
     `first ${runs[0].toFixed(0)} ms, median ${median.toFixed(0)} ms, best ${sorted[0].toFixed(0)} ms, worst ${sorted.at(-1).toFixed(0)} ms`);
   console.log(`budget 200 ms: median ${median <= 200 ? 'OK' : 'OVER'}, worst ${sorted.at(-1) <= 200 ? 'OK' : 'OVER'}`);
-  // Where the last run's time went: steps are marked in the page as they start.
+  // Where the last run's time went: each step marked when the engine began it (in the worker,
+  // dated on the page's clock), drawing when the page began it.
   const steps = await page.evaluate(() => {
     const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('ser:'));
     return marks.map((m, i) => [m.name.replace(/^ser:(step:)?/, ''), (marks[i + 1]?.startTime ?? m.startTime) - m.startTime]);

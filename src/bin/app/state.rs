@@ -300,7 +300,7 @@ impl From<Update> for Action {
         match update {
             Update::ModelReady(info) => Action::ModelReady(info),
             Update::ModelFailed(message) => Action::ModelFailed(message),
-            Update::Progress { job, step, fraction } => Action::Progress { job, step, fraction },
+            Update::Progress { job, step, fraction, .. } => Action::Progress { job, step, fraction },
             Update::Done { job, outcome } => Action::Finished { job, outcome },
             Update::Failed { job, message } => Action::Failed { job: Some(job), message },
             Update::BaselineMade { info, clips_this_visit, .. } => Action::BaselineMade { info, clips_this_visit },

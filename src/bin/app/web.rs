@@ -112,6 +112,12 @@ pub fn now_ms() -> f64 {
     performance().map_or(0.0, |p| p.now())
 }
 
+/// Milliseconds since 1970 at high resolution: the same instant reads the same in the page
+/// and in its worker, whose `now_ms` clocks start at different times.
+pub fn epoch_ms() -> f64 {
+    performance().map_or(0.0, |p| p.time_origin() + p.now())
+}
+
 /// Where a timed run starts ("file chosen", "sample clicked", "recording stopped").
 pub const MARK_INPUT: &str = "ser:input";
 /// The measure read by scripts/bench_web.sh: input to result drawn.
@@ -166,6 +172,21 @@ pub fn measure_from(name: &str, start: &str) {
 /// Marks the start of an analysis step, for the per-step figures of scripts/bench_web.sh.
 pub fn mark_step(name: &str) {
     mark(&format!("ser:step:{name}"));
+}
+
+/// As [`mark_step`], dated at `epoch` (see [`epoch_ms`]) rather than now. `performance.mark`'s
+/// `startTime` option is called through JS: web-sys has it only among its unstable APIs.
+pub fn mark_step_at(name: &str, epoch: f64) {
+    let Some(p) = performance() else { return };
+    let options = js_sys::Object::new();
+    let start = (epoch - p.time_origin()).clamp(0.0, p.now());
+    if js_sys::Reflect::set(&options, &"startTime".into(), &start.into()).is_err() {
+        return mark_step(name);
+    }
+    let mark = js_sys::Reflect::get(&p, &"mark".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if mark.is_none_or(|f| f.call2(&p, &format!("ser:step:{name}").into(), &options).is_err()) {
+        mark_step(name);
+    }
 }
 
 /// Closes the timed run begun by [`mark_input`], once.

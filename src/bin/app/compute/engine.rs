@@ -122,7 +122,9 @@ impl Engine {
                 let this = self.clone();
                 spawn_local(async move {
                     let cancelled = || this.current.get() != job;
-                    let progress = |step, fraction| (this.on_update)(Update::Progress { job, step, fraction });
+                    let progress = |step, fraction| {
+                        (this.on_update)(Update::Progress { job, step, fraction, at: web::epoch_ms() })
+                    };
                     let result = analyse(job, source, prior, model.clone(), &this.decode, &progress, &cancelled).await;
                     if cancelled() {
                         return;

@@ -103,6 +103,9 @@ pub enum Update {
         job: u32,
         step: Step,
         fraction: f64,
+        /// When the engine began the step ([`web::epoch_ms`]): the page's step marks are dated
+        /// from it, not from when a busy page got round to the message.
+        at: f64,
     },
     Done {
         job: u32,
@@ -310,10 +313,10 @@ impl Compute {
     fn deliver(&self, update: Update) {
         // One mark on the page's timeline per analysis step, where it starts, wherever the
         // engine runs (scripts/bench_web.sh reads them).
-        if let Update::Progress { job, step, .. } = &update
+        if let Update::Progress { job, step, at, .. } = &update
             && self.marked.replace(Some((*job, *step))) != Some((*job, *step))
         {
-            web::mark_step(step.label());
+            web::mark_step_at(step.label(), *at);
         }
         match &*self.on_update.borrow() {
             Some(on_update) => on_update(update),

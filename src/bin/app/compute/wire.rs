@@ -88,6 +88,7 @@ pub enum UpdateWire {
         job: u32,
         step: Step,
         fraction: f64,
+        at: f64,
     },
     Done {
         job: u32,
@@ -282,7 +283,7 @@ pub fn pack_update(update: Update, p: &mut Packer) -> UpdateWire {
     match update {
         Update::ModelReady(info) => UpdateWire::ModelReady(serde_json::to_string(&*info).unwrap_or_default()),
         Update::ModelFailed(m) => UpdateWire::ModelFailed(m),
-        Update::Progress { job, step, fraction } => UpdateWire::Progress { job, step, fraction },
+        Update::Progress { job, step, fraction, at } => UpdateWire::Progress { job, step, fraction, at },
         Update::Done { job, outcome } => {
             let a = &outcome.analysis;
             let outcome = OutcomeWire {
@@ -325,7 +326,7 @@ pub fn unpack_update(update: UpdateWire, u: &Unpacker) -> Option<Update> {
             Err(e) => Update::ModelFailed(format!("The model's description did not reach the page ({e}).")),
         },
         UpdateWire::ModelFailed(m) => Update::ModelFailed(m),
-        UpdateWire::Progress { job, step, fraction } => Update::Progress { job, step, fraction },
+        UpdateWire::Progress { job, step, fraction, at } => Update::Progress { job, step, fraction, at },
         UpdateWire::Done { .. } => return None,
         UpdateWire::Failed { job, message } => Update::Failed { job, message },
         UpdateWire::BaselineMade { info, saved, clips_this_visit } => {
