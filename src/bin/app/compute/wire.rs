@@ -47,7 +47,8 @@ pub enum FromWorker {
 
 #[derive(Serialize, Deserialize)]
 pub enum JobWire {
-    /// The model's files (`data` indices: onnx, sidecar), or why the page could not fetch them.
+    /// The model's files (the onnx's `data` index, the sidecar's text), or why the page could
+    /// not fetch them.
     LoadModel(Result<(usize, String), String>),
     WarmUp,
     Analyse {
@@ -162,9 +163,7 @@ impl Packer {
     }
 
     fn bytes(&mut self, bytes: &[u8]) -> usize {
-        let array = Uint8Array::from(bytes);
-        self.transfer.push(array.buffer().into());
-        self.push(array.into())
+        self.array(&Uint8Array::from(bytes))
     }
 
     /// Bytes already in the browser's memory: moved, not copied (the sender's copy is emptied).
