@@ -60,11 +60,15 @@ async function analyse(page, file) {
 
 test('the model loads in the worker: the page shown, no long task until the model is ready; one download each', T, async () => {
   const { context, page, network, fetched, lines, problems } = await open();
-  const ready = await page.evaluate(() => performance.now());
-  const shown = await page.evaluate(() => performance.getEntriesByName('ser:app-shown')[0].startTime);
+  const [shown, ready, seen] = await page.evaluate(() => [
+    performance.getEntriesByName('ser:app-shown')[0]?.startTime,
+    performance.getEntriesByName('ser:model-ready')[0]?.startTime,
+    performance.now()]);
+  assert.ok(shown !== undefined && ready !== undefined, 'the page marks when it is shown and when the model is ready');
   const before = await longTasks(page, 0, shown);
-  const loading = await longTasks(page, shown, ready);
-  console.log(`# app shown at ${shown.toFixed(0)} ms, model ready at ${ready.toFixed(0)} ms; long tasks before the app `
+  // Up to when the test saw the ready state, which takes in the frame that drew it.
+  const loading = await longTasks(page, shown, seen);
+  console.log(`# app shown at ${shown.toFixed(0)} ms, model ready at ${ready.toFixed(0)} ms (seen at ${seen.toFixed(0)} ms); long tasks before the app `
     + `was shown (the browser compiling the wasm as it arrives, the first layout): ${fmt(before)}; after: ${fmt(loading)}`);
   assert.ok(ready - shown > 300, 'the model loads after the page is shown (as it takes a few hundred ms)');
   assert.deepEqual(loading.filter((t) => t.duration > 50), [], 'no task over 50 ms while the model loads');

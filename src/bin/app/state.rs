@@ -216,6 +216,12 @@ impl State {
     pub fn analysing(&self) -> bool {
         matches!(self.phase, Phase::Analysing { .. })
     }
+
+    /// An analysis that ends without a result: the result it was to replace is back on show.
+    fn stop_analysing(&mut self) {
+        self.phase = Phase::Idle;
+        self.outcome = self.previous.take();
+    }
 }
 
 pub const CANCELLED: &str = "Analysis cancelled.";
@@ -328,8 +334,7 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.error = Some(message);
             // An analysis that waited for the model will not run.
             if state.analysing() {
-                next.phase = Phase::Idle;
-                next.outcome = next.previous.take();
+                next.stop_analysing();
             }
         }
         Action::MicStarting(mic_use) => {
@@ -376,8 +381,7 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::Cancelled { job } => {
             if job == state.job && state.analysing() {
-                next.phase = Phase::Idle;
-                next.outcome = next.previous.take();
+                next.stop_analysing();
                 next.notice = Some(CANCELLED.to_string());
             }
         }

@@ -133,6 +133,10 @@ pub fn mark_input() {
 /// Marked once the app's first frame is on screen (the tests' start of "the page is usable").
 pub const MARK_APP_SHOWN: &str = "ser:app-shown";
 
+/// Marked once the model's "ready" state is on screen: scripts/bench_web.sh reads page load to
+/// model ready from it (a harness that polls for the state would add its polling interval).
+pub const MARK_MODEL_READY: &str = "ser:model-ready";
+
 /// Marks `name` on the page's timeline once the next frame has been laid out and painted.
 pub fn mark_after_paint(name: &'static str) {
     after_paint(move || mark(name));

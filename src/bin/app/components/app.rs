@@ -81,6 +81,7 @@ pub fn app(props: &AppProps) -> Html {
         let ready = matches!(state.model, ModelState::Ready(_));
         use_effect_with(ready, move |&ready| {
             if ready {
+                web::mark_after_paint(web::MARK_MODEL_READY);
                 let warm = compute.clone();
                 web::after_paint(move || warm.send(Job::WarmUp));
                 match voice_store::load() {
