@@ -247,6 +247,27 @@ test('after one visit the page works offline', T, async () => {
   await offline.close();
 });
 
+test('the offline copy is saved once the model has loaded, not while it loads', T, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  watchNetwork(ctx, network);
+  const p = await ctx.newPage();
+  // The model's response held back: the page is up, the model still loading.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await p.route('**/ser_cnn.onnx', async (route) => { await held; await route.continue(); });
+  await p.goto(srv.url);
+  await p.locator('[data-testid="model-status"][data-state="loading"]').waitFor({ timeout: 30_000 });
+  await p.waitForFunction(() => performance.getEntriesByName('ser:app-shown').length > 0);
+  await p.waitForTimeout(500);
+  const registered = () => p.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length);
+  assert.equal(await registered(), 0, 'no service worker (and no second download of every file) while the model loads');
+  release();
+  await p.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 30_000 });
+  await p.evaluate(async () => { await navigator.serviceWorker.ready; });
+  assert.equal(await registered(), 1, 'the service worker once the model is ready');
+  await ctx.close();
+});
+
 test('the whole session made no request to another origin and sent nothing', T, async () => {
   assert.ok(network.length > 5, 'the network log should have the page\'s own requests');
   const origin = new URL(srv.url).origin;

@@ -34,15 +34,15 @@ fn main() {}
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::JsCast;
 
-/// Starts the page: panic hook, service worker, then the yew app in `#app`. In the compute
-/// worker (no window), serves its jobs instead.
+/// Starts the page: panic hook, the compute side, then the yew app in `#app` (which registers
+/// the service worker once the model is ready). In the compute worker (no window), serves its
+/// jobs instead.
 #[cfg(target_arch = "wasm32")]
 fn main() {
     if web_sys::window().is_none() {
         return compute::worker::run();
     }
     yew::set_custom_panic_hook(Box::new(|info| show_fatal(&info.to_string())));
-    web::register_service_worker();
     let compute = compute::Compute::start();
     // The first render in a task of its own: the browser finishes compiling and starting the
     // wasm in the task that ends its download, and the two together ran over 50 ms.

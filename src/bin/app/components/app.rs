@@ -102,6 +102,18 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
+    // The offline copy is saved once the model has loaded (or failed to), not alongside it: on
+    // a first visit the service worker downloads and stores every file again, which on a slow
+    // laptop competes with the model's load for the same cores.
+    {
+        let settled = !matches!(state.model, ModelState::Loading);
+        use_effect_with(settled, move |&settled| {
+            if settled {
+                web::after_paint(web::register_service_worker);
+            }
+        });
+    }
+
     // Starts an analysis: says so on the page and gives it a number (`None` if the model cannot
     // take it, which the page says). A newer analysis makes older ones irrelevant (State::job).
     let begin = {
