@@ -53,6 +53,17 @@ fn refuses_a_model_trained_on_other_features() {
 }
 
 #[test]
+fn refuses_a_model_whose_output_does_not_fit_its_labels() {
+    let (onnx, sidecar) = shipped();
+    let mut info: ModelInfo = serde_json::from_str(&sidecar).unwrap();
+    info.labels.pop();
+    info.voice_baseline = None; // its reference has one value per label too
+    let err = EmotionModel::from_bytes(&onnx, &serde_json::to_string(&info).unwrap()).err().unwrap();
+    assert!(matches!(err, SerError::ModelMismatch(_)), "{err:?}");
+    assert!(err.to_string().contains("it outputs 8 values for 7 labels"), "{err}");
+}
+
+#[test]
 fn refuses_a_model_that_wants_a_feature_this_program_does_not_compute() {
     let (onnx, sidecar) = shipped();
     let mut info: ModelInfo = serde_json::from_str(&sidecar).unwrap();

@@ -305,12 +305,17 @@ impl EmotionModel {
         let plan = load_plan(onnx, rows).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
         let labels = Arc::new(info.labels.clone());
         let model = Self { info, labels, plan, input, voice_offset: None };
-        // One probe run catches a graph whose output does not fit the labels.
-        let probe = model.run(&vec![0.0; MIN_FRAMES * rows], MIN_FRAMES)?;
-        if probe.probabilities.len() != model.labels.len() {
+        // A graph whose output does not fit the labels, told from its output's shape where the
+        // graph fixes it (no run: in the page the first run also compiles the wasm it uses, which
+        // the warm-up does once the model is ready), else from one probe run.
+        let outputs = match model.plan.model().output_fact(0).ok().and_then(|f| f.shape.as_concrete()) {
+            Some(shape) => shape.iter().product(),
+            None => model.run(&vec![0.0; MIN_FRAMES * rows], MIN_FRAMES)?.probabilities.len(),
+        };
+        if outputs != model.labels.len() {
             return Err(SerError::ModelMismatch(format!(
                 "it outputs {} values for {} labels",
-                probe.probabilities.len(),
+                outputs,
                 model.labels.len()
             )));
         }
