@@ -66,13 +66,14 @@ class Members:
         self.labels = self.ensemble.labels
 
     def predict(self, mode, idx, ref_folds, s, beta=0.0):
-        e = self.ensemble
         if mode == "ensemble":
-            return (e.logp[idx] - s * e.offsets(idx, e.reference(ref_folds))).argmax(axis=1)
+            return self.ensemble.predict(idx, self.ensemble.reference(ref_folds), s)
         total, weights = 0.0, 0.0
         for m in self.members:
-            heard = np.array([m.logp[m.baseline_of[m.actor[i]]].mean(axis=0)[LABEL_INDEX["neutral"]] for i in idx])
-            w = np.exp(beta * heard)[:, None] if mode == "weighted" else 1.0
+            w = 1.0
+            if mode == "weighted":
+                heard = np.array([m.logp[m.baseline_of[m.actor[i]]].mean(axis=0)[LABEL_INDEX["neutral"]] for i in idx])
+                w = np.exp(beta * heard)[:, None]
             total = total + w * m.adjusted_probs(idx, m.reference(ref_folds), s)
             weights = weights + w
         return (total / weights).argmax(axis=1)
