@@ -17,6 +17,7 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.onnx': 'application/octet-stream',
+  '.tar': 'application/x-tar',
   '.flac': 'audio/flac',
   '.wav': 'audio/wav',
   '.md': 'text/markdown; charset=utf-8',

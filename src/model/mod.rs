@@ -2,7 +2,8 @@
 //!
 //! The sidecar names the labels in output order and the exact feature parameters the model
 //! was trained on. Loading refuses a model whose parameters differ from the ones this crate
-//! computes, or whose bytes do not match the sidecar's sha256.
+//! computes, or whose bytes do not match the sidecar's sha256. The page loads the same graph
+//! from an NNEF archive made from the ONNX file ([`nnef`]).
 
 mod baseline;
 mod circumplex;
@@ -10,6 +11,7 @@ mod circumplex;
 mod embedded;
 mod explain;
 mod metrics;
+pub mod nnef;
 pub(crate) mod report;
 
 pub use baseline::{
@@ -20,13 +22,15 @@ pub use circumplex::{circumplex_angle, valence_arousal};
 pub use embedded::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
 pub use explain::{Explaining, Explanation, OcclusionParams, Patch, explain};
 pub use metrics::{ClassScore, Metrics, expected_calibration_error, score};
+#[cfg(not(target_arch = "wasm32"))]
+pub use nnef::onnx_to_nnef;
 pub use report::{Parts, Report, Reporting, Segment, WHOLE_CLIP_MAX_S, window_starts};
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tract_onnx::prelude::*;
+use tract_nnef::prelude::*;
 
 use crate::dsp::{FeatureParams, Features};
 use crate::error::{Result, SerError};
@@ -273,8 +277,9 @@ pub fn check_compatible(info: &ModelInfo, ours: &FeatureParams) -> Result<()> {
 }
 
 impl EmotionModel {
-    /// Loads a model from its ONNX bytes and sidecar JSON.
-    pub fn from_bytes(onnx: &[u8], sidecar_json: &str) -> Result<Self> {
+    /// Loads a model from its ONNX bytes (natively) or its NNEF archive ([`nnef`]), and its
+    /// sidecar JSON.
+    pub fn from_bytes(graph: &[u8], sidecar_json: &str) -> Result<Self> {
         let info: ModelInfo = serde_json::from_str(sidecar_json)
             .map_err(|e| SerError::ModelLoad(format!("its description file is not valid ({e})")))?;
         check_compatible(&info, &FeatureParams::default())?;
@@ -295,14 +300,28 @@ impl EmotionModel {
                 "its description holds an invalid voice-baseline fit (strength or reference)".into(),
             ));
         }
-        if sha256_hex(onnx) != info.onnx_sha256.to_ascii_lowercase() {
+        let input = ModelInput::from_feature(&info.feature).expect("checked by check_compatible");
+        let rows = input.rows(&info.feature_params);
+        let load_err = |e: TractError| SerError::ModelLoad(format!("{e}"));
+        let (typed, onnx_sha256) = if nnef::is_archive(graph) {
+            let (typed, made_from) = nnef::read(graph).map_err(load_err)?;
+            if typed.input_fact(0).ok().and_then(|f| f.shape.get(1).and_then(|d| d.as_i64()).map(|d| d as usize))
+                != Some(rows)
+            {
+                return Err(SerError::ModelMismatch(format!(
+                    "its input does not have the {rows} rows it was trained on"
+                )));
+            }
+            (typed, made_from.unwrap_or_default())
+        } else {
+            (onnx_graph(graph, rows).map_err(load_err)?, sha256_hex(graph))
+        };
+        if onnx_sha256 != info.onnx_sha256.to_ascii_lowercase() {
             return Err(SerError::ModelMismatch(
                 "the model file is not the one its description was written for (sha256 differs)".into(),
             ));
         }
-        let input = ModelInput::from_feature(&info.feature).expect("checked by check_compatible");
-        let rows = input.rows(&info.feature_params);
-        let plan = load_plan(onnx, rows).map_err(|e| SerError::ModelLoad(format!("{e}")))?;
+        let plan = typed.into_optimized().and_then(|m| m.into_runnable()).map_err(load_err)?;
         let labels = Arc::new(info.labels.clone());
         let model = Self { info, labels, plan, input, voice_offset: None };
         // A graph whose output does not fit the labels, told from its output's shape where the
@@ -437,16 +456,25 @@ fn window_frames(info: &ModelInfo) -> usize {
     (info.window_s * p.sample_rate as f64 / p.hop_length as f64).round() as usize
 }
 
-/// An optimised plan for `[1, rows, T]`, any T from [`MIN_FRAMES`] up.
-fn load_plan(onnx: &[u8], rows: usize) -> TractResult<Plan> {
+/// The ONNX graph for `[1, rows, T]`, any T from [`MIN_FRAMES`] up, decluttered.
+#[cfg(not(target_arch = "wasm32"))]
+fn onnx_graph(onnx: &[u8], rows: usize) -> TractResult<TypedModel> {
+    use tract_onnx::prelude::{Framework, InferenceModelExt};
     let mut model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx))?;
     model.symbols.add_assertion(format!("T >= {MIN_FRAMES}"))?;
     let frames = model.symbols.sym("T");
-    model.set_input_fact(0, f32::fact(tract_onnx::tract_core::dims!(1, rows, frames)).into())?;
-    model.into_optimized()?.into_runnable()
+    model.set_input_fact(0, f32::fact(tract_nnef::tract_core::dims!(1, rows, frames)).into())?;
+    model.into_typed()?.into_decluttered()
 }
 
-#[cfg(test)]
+/// The page reads the NNEF archive only: its wasm has no ONNX reader.
+#[cfg(target_arch = "wasm32")]
+fn onnx_graph(_onnx: &[u8], _rows: usize) -> TractResult<TypedModel> {
+    tract_nnef::tract_core::internal::bail!("the file is not a model archive this page can read")
+}
+
+// Native only: the ONNX reader is not in the wasm build.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
@@ -594,6 +622,7 @@ mod tests {
         for t in [MIN_FRAMES, 51, model.window_frames(), 421] {
             let mfcc: Vec<f32> = (0..t * c).map(|i| (i as f32 * 0.013).sin() * 12.0).collect();
             let general = model.run_uncalibrated(&mfcc, t).unwrap();
+            use tract_onnx::prelude::{Framework, InferenceModelExt};
             let mut fixed_model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx)).unwrap();
             fixed_model.set_input_fact(0, f32::fact([1, c, t]).into()).unwrap();
             let fixed_plan = fixed_model.into_optimized().unwrap().into_runnable().unwrap();

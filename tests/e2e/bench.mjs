@@ -13,8 +13,8 @@ const wasm = readdirSync(DIST).find((f) => f.endsWith('.wasm'));
 const sizes = {
   wasm: readFileSync(join(DIST, wasm)).length,
   wasm_gz: gz(join(DIST, wasm)),
-  model: readFileSync(join(DIST, 'ser_cnn.onnx')).length,
-  model_gz: gz(join(DIST, 'ser_cnn.onnx')),
+  model: readFileSync(join(DIST, 'ser_cnn.nnef.tar')).length,
+  model_gz: gz(join(DIST, 'ser_cnn.nnef.tar')),
 };
 const total = sizes.wasm_gz + sizes.model_gz;
 console.log(`wasm   ${(sizes.wasm / MB).toFixed(2)} MB raw, ${(sizes.wasm_gz / MB).toFixed(3)} MB gzipped (${wasm})`);

@@ -290,13 +290,13 @@ test('a missing model (404) is a message naming the model, not a spinner', T, as
   const ctx = await browser.newContext({ serviceWorkers: 'block' });
   try {
     const p = await ctx.newPage();
-    await p.route('**/ser_cnn.onnx', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await p.route('**/ser_cnn.nnef.tar', (route) => route.fulfill({ status: 404, body: 'not found' }));
     const t0 = performance.now();
     await p.goto(srv.url);
     await p.locator('[data-testid="model-status"][data-state="failed"]').waitFor({ timeout: 15_000 });
     console.log(`missing model reported ${(performance.now() - t0).toFixed(0)} ms after loading the page`);
     assert.equal((await error(p).textContent()).trim(),
-      'The emotion model could not be loaded: ser_cnn.onnx could not be downloaded (HTTP 404).');
+      'The emotion model could not be loaded: ser_cnn.nnef.tar could not be downloaded (HTTP 404).');
     await p.setInputFiles('[data-testid="file-input"]', FIXTURE);
     await error(p).waitFor();
     assert.match(await error(p).textContent(), /model/);

@@ -32,6 +32,6 @@ test('the service worker precaches every file of the build', () => {
   const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
   const files = walk(DIST).map((p) => relative(DIST, p).split(sep).join('/')).filter((f) => f !== 'sw.js');
   for (const f of files) assert.ok(manifest.files.includes(f), `${f} is not precached`);
-  for (const name of ['index.html', 'ser_cnn.onnx', 'ser_cnn.json']) assert.ok(manifest.files.includes(name), name);
+  for (const name of ['index.html', 'ser_cnn.nnef.tar', 'ser_cnn.json']) assert.ok(manifest.files.includes(name), name);
   assert.ok(manifest.files.some((f) => f.endsWith('.wasm')), 'the wasm is precached');
 });

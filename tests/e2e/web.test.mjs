@@ -185,7 +185,7 @@ test('a model that fails to load is a message, not a broken page', T, async () =
   const ctx = await browser.newContext({ serviceWorkers: 'block' });
   watchNetwork(ctx, network);
   const p = await ctx.newPage();
-  await p.route('**/ser_cnn.onnx', (route) => route.fulfill({ status: 200, body: 'not a model' }));
+  await p.route('**/ser_cnn.nnef.tar', (route) => route.fulfill({ status: 200, body: 'not a model' }));
   await p.goto(srv.url);
   await p.locator('[data-testid="model-status"][data-state="failed"]').waitFor({ timeout: 60_000 });
   const error = p.locator('[data-testid="error"]');
@@ -254,7 +254,7 @@ test('the offline copy is saved once the model has loaded, not while it loads', 
   // The model's response held back: the page is up, the model still loading.
   let release;
   const held = new Promise((r) => { release = r; });
-  await p.route('**/ser_cnn.onnx', async (route) => { await held; await route.continue(); });
+  await p.route('**/ser_cnn.nnef.tar', async (route) => { await held; await route.continue(); });
   await p.goto(srv.url);
   await p.locator('[data-testid="model-status"][data-state="loading"]').waitFor({ timeout: 30_000 });
   await p.waitForFunction(() => performance.getEntriesByName('ser:app-shown').length > 0);

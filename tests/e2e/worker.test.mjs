@@ -76,7 +76,7 @@ test('the model loads in the worker: the page shown, no long task until the mode
   const count = (suffix) => fetched.filter((path) => path.endsWith(suffix)).length;
   assert.equal(count('compute-worker.js'), 1, 'the worker script');
   assert.equal(count('_bg.wasm'), 1, 'the wasm, once for the page and the worker');
-  assert.equal(count('ser_cnn.onnx'), 1, 'the model, once');
+  assert.equal(count('ser_cnn.nnef.tar'), 1, 'the model, once');
   // The worker knows nothing the page did not send it; it reads only the page's own files.
   assertOwnReadsOnly(network, srv.url);
   assert.deepEqual(problems, []);
@@ -105,7 +105,7 @@ test('a file chosen while the model loads waits for it, then gives ser predict\'
     // The model's response held back, as on a slow link or a slow laptop.
     let release;
     const held = new Promise((r) => { release = r; });
-    await page.route('**/ser_cnn.onnx', async (route) => {
+    await page.route('**/ser_cnn.nnef.tar', async (route) => {
       await held;
       await (fails ? route.fulfill({ status: 404, body: 'not found' }) : route.continue());
     });
@@ -130,7 +130,7 @@ test('a file chosen while the model loads waits for it, then gives ser predict\'
       const error = page.locator('[data-testid="error"]');
       await error.waitFor({ timeout: 30_000 });
       assert.equal((await error.textContent()).trim(),
-        'The emotion model could not be loaded: ser_cnn.onnx could not be downloaded (HTTP 404).');
+        'The emotion model could not be loaded: ser_cnn.nnef.tar could not be downloaded (HTTP 404).');
       await page.locator('[data-testid="progress"]').waitFor({ state: 'detached', timeout: 5_000 });
     } else {
       await page.waitForFunction(() => performance.getEntriesByName('ser:input-to-result').length > 0, null, { timeout: 60_000 });

@@ -548,11 +548,11 @@ async fn resample(
 /// Loads the model and its sidecar, fetched from the page's own origin, with the core.
 /// Fetched (not embedded) so a missing or damaged model is a message, not a broken page.
 async fn load_model(files: Result<ModelFiles, String>) -> Result<EmotionModel, String> {
-    let ModelFiles { onnx, sidecar } = files?;
-    let onnx = onnx.to_vec();
+    let ModelFiles { graph, sidecar } = files?;
+    let graph = graph.to_vec();
     yield_now().await;
     web::mark("ser:model-load-start");
-    let model = EmotionModel::from_bytes(&onnx, &sidecar).map_err(|e| e.to_string());
+    let model = EmotionModel::from_bytes(&graph, &sidecar).map_err(|e| e.to_string());
     web::measure_from(web::MEASURE_MODEL_LOAD, "ser:model-load-start");
     model
 }

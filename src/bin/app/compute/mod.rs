@@ -60,7 +60,7 @@ pub enum Job {
 /// The model and its sidecar, as served beside the page.
 pub struct ModelFiles {
     /// Moved, not copied, to the worker, which copies it once into its own memory.
-    pub onnx: js_sys::Uint8Array,
+    pub graph: js_sys::Uint8Array,
     pub sidecar: String,
 }
 
@@ -69,14 +69,15 @@ impl ModelFiles {
     /// the download overlaps the worker's start.
     pub async fn fetch() -> Result<Self, String> {
         let load_err = |e: String| ser::SerError::ModelLoad(e).to_string();
-        let onnx = web::fetch_array(MODEL_URL).await.map_err(load_err)?;
+        let graph = web::fetch_array(MODEL_URL).await.map_err(load_err)?;
         let sidecar = web::fetch_bytes(SIDECAR_URL).await.map_err(load_err)?;
         let sidecar = String::from_utf8(sidecar).map_err(|_| load_err(format!("{SIDECAR_URL} is not text")))?;
-        Ok(Self { onnx, sidecar })
+        Ok(Self { graph, sidecar })
     }
 }
 
-const MODEL_URL: &str = "ser_cnn.onnx";
+/// The model as an NNEF archive made from `models/ser_cnn.onnx` by the build (`ser::model::nnef`).
+const MODEL_URL: &str = "ser_cnn.nnef.tar";
 const SIDECAR_URL: &str = "ser_cnn.json";
 
 /// A baseline summary as the page keeps it: no audio, and when it was made.

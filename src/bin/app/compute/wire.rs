@@ -47,7 +47,7 @@ pub enum FromWorker {
 
 #[derive(Serialize, Deserialize)]
 pub enum JobWire {
-    /// The model's files (the onnx's `data` index, the sidecar's text), or why the page could
+    /// The model's files (the graph's `data` index, the sidecar's text), or why the page could
     /// not fetch them.
     LoadModel(Result<(usize, String), String>),
     WarmUp,
@@ -233,7 +233,7 @@ pub fn pack_job(job: &Job, p: &mut Packer) -> JobWire {
     };
     match job {
         Job::LoadModel(files) => JobWire::LoadModel(match files {
-            Ok(f) => Ok((p.array(&f.onnx), f.sidecar.clone())),
+            Ok(f) => Ok((p.array(&f.graph), f.sidecar.clone())),
             Err(e) => Err(e.clone()),
         }),
         Job::WarmUp => JobWire::WarmUp,
@@ -261,8 +261,8 @@ pub fn unpack_job(job: JobWire, u: &Unpacker) -> Result<Job, String> {
     };
     Ok(match job {
         JobWire::LoadModel(files) => {
-            let moved = |onnx| u.array(onnx).map_err(|e| ser::SerError::ModelLoad(e).to_string());
-            Job::LoadModel(files.and_then(|(onnx, sidecar)| Ok(ModelFiles { onnx: moved(onnx)?, sidecar })))
+            let moved = |graph| u.array(graph).map_err(|e| ser::SerError::ModelLoad(e).to_string());
+            Job::LoadModel(files.and_then(|(graph, sidecar)| Ok(ModelFiles { graph: moved(graph)?, sidecar })))
         }
         JobWire::WarmUp => Job::WarmUp,
         JobWire::Analyse { job, source: s } => Job::Analyse { job, source: source(s)? },
