@@ -10,12 +10,20 @@ the int8 model's whole-clip predictions are compared with the float32 one's on e
 clip of the export, so the card's figures are known to still hold.
 
     .venv/bin/python models/train/quantize.py --features models/train/work/features_logmel_c4_s0
+    .venv/bin/python models/train/quantize.py --bits 5 --model models/cv/fold1.onnx --fold 1 \
+        --features models/train/work/features_logmel_c4_s0
+
+`--bits B` keeps the values to 2^(B-1) - 1 levels a side (1.5.0 ships 5 bits: 15 levels); with
+`--fold K` (a CV fold's model) the sidecar's fold figures are recomputed for the quantised model
+on fold K's test actors, so the fold-1 check (tests/eval_fold.rs) is of the weights as shipped.
 """
 import argparse
 import csv
 import hashlib
 import json
 import pathlib
+
+import sys
 
 import numpy as np
 import onnx
@@ -26,7 +34,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 MIN_SIZE = 1024  # smaller tensors are not worth a scale vector and two nodes
 
 
-def to_int8(model: onnx.ModelProto) -> onnx.ModelProto:
+def to_int8(model: onnx.ModelProto, bits: int = 8) -> onnx.ModelProto:
+    """With `bits` < 8 the values keep to 2^(bits-1) - 1 levels a side (still int8 tensors),
+    which gzip stores in fewer bytes."""
+    levels = 2 ** (bits - 1) - 1
     graph = model.graph
     keep, nodes = [], []
     for init in graph.initializer:
@@ -35,9 +46,9 @@ def to_int8(model: onnx.ModelProto) -> onnx.ModelProto:
             keep.append(init)
             continue
         flat = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
-        scale = np.where(flat > 0, flat / 127.0, 1.0).astype(np.float32)
+        scale = np.where(flat > 0, flat / levels, 1.0).astype(np.float32)
         shape = (w.shape[0],) + (1,) * (w.ndim - 1)
-        q = np.clip(np.round(w / scale.reshape(shape)), -127, 127).astype(np.int8)
+        q = np.clip(np.round(w / scale.reshape(shape)), -levels, levels).astype(np.int8)
         keep.append(numpy_helper.from_array(q, init.name + "_q"))
         keep.append(numpy_helper.from_array(scale.reshape(shape), init.name + "_scale"))
         nodes.append(helper.make_node("Cast", [init.name + "_q"], [init.name + "_f"], to=TensorProto.FLOAT,
@@ -115,10 +126,28 @@ def write_compacted(path):
           f"{len(ref['cases'])} reference cases; sha256 {sha[:12]}…")
 
 
+def fold_figures(sess, features, k):
+    """Whole-clip figures of a fold model on its own test actors' original clips."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from data import Export, fold_test_actors, ravdess_speaker
+    from metrics import confusion, figures
+
+    export = Export(str(features), mmap=True)
+    name = sess.get_inputs()[0].name
+    te = export.select([ravdess_speaker(a) for a in fold_test_actors(k)], originals_only=True)
+    pred = [sess.run(None, {name: export.frames(i).T[None].astype(np.float32)})[0][0].argmax() for i in te]
+    f = figures(confusion(export.label[te], np.asarray(pred)))
+    return {"accuracy": round(f["accuracy"], 6), "uar": round(f["uar"], 6), "macro_f1": round(f["macro_f1"], 6),
+            "n_test_clips": len(te)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(ROOT / "models/ser_cnn.onnx"))
     ap.add_argument("--features", help="the export of the model's input feature (required unless --compact-only)")
+    ap.add_argument("--bits", type=int, default=8, choices=range(2, 9),
+                    help="levels of the weights: 2^(bits-1) - 1 a side (default 8: 127)")
+    ap.add_argument("--fold", type=int, help="the model is this CV fold's: recompute its figures (see above)")
     ap.add_argument("--compact-only", action="store_true",
                     help="only shorten the names of an already int8 model (see compact_names)")
     args = ap.parse_args()
@@ -131,7 +160,7 @@ def main():
     if any(t.data_type == onnx.TensorProto.INT8 for t in original.graph.initializer):
         raise SystemExit(f"{path} already stores int8 weights")
     f32_bytes = original.SerializeToString()
-    q_bytes = compact_names(to_int8(onnx.load_from_string(f32_bytes))).SerializeToString()
+    q_bytes = compact_names(to_int8(onnx.load_from_string(f32_bytes), args.bits)).SerializeToString()
 
     # Agreement with the float32 model on every original clip of the export.
     folder = pathlib.Path(args.features)
@@ -151,7 +180,7 @@ def main():
         same += int(p32.argmax() == p8.argmax())
         worst = max(worst, float(np.abs(p32 - p8).max()))
         n += 1
-    print(f"int8 weights: {len(f32_bytes)} -> {len(q_bytes)} bytes; same top emotion on "
+    print(f"int8 weights ({args.bits} bits): {len(f32_bytes)} -> {len(q_bytes)} bytes; same top emotion on "
           f"{same}/{n} original clips; max |dp| = {worst:.2e}")
 
     path.write_bytes(q_bytes)
@@ -159,8 +188,12 @@ def main():
     sidecar_path = path.with_suffix(".json")
     sidecar = json.loads(sidecar_path.read_text())
     sidecar["onnx_sha256"] = sha
-    sidecar["weights"] = "int8 with a float32 scale per output channel (computed in float32)"
+    sidecar["weights"] = "int8 with a float32 scale per output channel (computed in float32)" + (
+        f", {2 ** (args.bits - 1) - 1} levels a side ({args.bits} bits)" if args.bits < 8 else "")
     sidecar["int8_agreement"] = {"clips": n, "same_top_emotion": same, "max_abs_prob_diff": worst}
+    if args.fold:
+        sidecar.update(fold_figures(s8, folder, args.fold))
+        print(f"fold {args.fold} with these weights: " + ", ".join(f"{k} {sidecar[k]}" for k in ("accuracy", "uar", "macro_f1")))
     sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
 
     ref_path = ROOT / "tests/fixtures/model/reference.json"

@@ -214,7 +214,8 @@ def train_job(job):
 
 # What a training depends on: a job that agrees with an earlier one on all of it trains the same
 # model (one torch thread per process makes a run deterministic), so it can be reused.
-NOT_TRAINING_ARGS = {"experiment", "members", "workers", "folds", "final", "int8", "reuse", "threads", "work", "ser"}
+NOT_TRAINING_ARGS = {"experiment", "members", "workers", "folds", "final", "int8", "bits", "reuse", "threads", "work",
+                     "ser"}
 
 
 def training_key(job):
@@ -587,6 +588,7 @@ def parse_args():
     ap.add_argument("--no-val", dest="val", action="store_false", help="the default since 1.3.0 (see --val)")
     ap.add_argument("--no-int8", dest="int8", action="store_false",
                     help="keep the shipped model's weights float32 (default: quantize.py stores them as int8)")
+    ap.add_argument("--bits", type=int, default=8, help="the shipped weights' levels (quantize.py --bits)")
     ap.add_argument("--workers", type=int, default=2, help="training processes side by side")
     ap.add_argument("--experiment", default="", help="name: CV only, results under work/exp_NAME, nothing shipped")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per training process")
@@ -738,8 +740,9 @@ def main():
             # The shipped model stores its weight matrices as int8 (computed in float32):
             # quantize.py converts it, checks agreement on every original clip and rewrites the
             # sidecar's sha256 and the reference fixture. The CV fold models stay float32.
-            out = subprocess.run([sys.executable, os.path.join(HERE, "quantize.py"), "--features",
-                                  feat_dirs[input_feature]], check=True, capture_output=True, text=True).stdout
+            out = subprocess.run([sys.executable, os.path.join(HERE, "quantize.py"), "--bits", str(args.bits),
+                                  "--features", feat_dirs[input_feature]],
+                                 check=True, capture_output=True, text=True).stdout
             for line in out.strip().splitlines():
                 log("int8: " + line, logfh)
     if logfh:
