@@ -303,24 +303,32 @@ impl EmotionModel {
         let input = ModelInput::from_feature(&info.feature).expect("checked by check_compatible");
         let rows = input.rows(&info.feature_params);
         let load_err = |e: TractError| SerError::ModelLoad(format!("{e}"));
-        let (typed, onnx_sha256) = if nnef::is_archive(graph) {
+        let mismatch = || {
+            SerError::ModelMismatch(
+                "the model file is not the one its description was written for (sha256 differs)".into(),
+            )
+        };
+        let expected_sha256 = info.onnx_sha256.to_ascii_lowercase();
+        let typed = if nnef::is_archive(graph) {
             let (typed, made_from) = nnef::read(graph).map_err(load_err)?;
-            if typed.input_fact(0).ok().and_then(|f| f.shape.get(1).and_then(|d| d.as_i64()).map(|d| d as usize))
+            if made_from.as_deref() != Some(expected_sha256.as_str()) {
+                return Err(mismatch());
+            }
+            if typed.input_fact(0).ok().and_then(|f| f.shape.get(1).and_then(|d| d.as_i64())).map(|d| d as usize)
                 != Some(rows)
             {
                 return Err(SerError::ModelMismatch(format!(
                     "its input does not have the {rows} rows it was trained on"
                 )));
             }
-            (typed, made_from.unwrap_or_default())
+            typed
         } else {
-            (onnx_graph(graph, rows).map_err(load_err)?, sha256_hex(graph))
+            // Checked before parsing: a damaged file is then "not the one", not a parser's error.
+            if sha256_hex(graph) != expected_sha256 {
+                return Err(mismatch());
+            }
+            onnx_graph(graph, rows).map_err(load_err)?
         };
-        if onnx_sha256 != info.onnx_sha256.to_ascii_lowercase() {
-            return Err(SerError::ModelMismatch(
-                "the model file is not the one its description was written for (sha256 differs)".into(),
-            ));
-        }
         let plan = typed.into_optimized().and_then(|m| m.into_runnable()).map_err(load_err)?;
         let labels = Arc::new(info.labels.clone());
         let model = Self { info, labels, plan, input, voice_offset: None };
