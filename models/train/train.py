@@ -45,7 +45,7 @@ from model import FirstRows, FromLogMel, SerCnn, SerEnsemble, count_parameters  
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
 DATA_ROOT = "/work/shared/data"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0), TESS (CC BY-NC-ND 4.0) and SAVEE (research use only): "
     "non-commercial use only."
