@@ -13,7 +13,6 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -26,34 +25,13 @@ FOLDS = [1, 2, 3, 4, 5]
 BITS = (32, 8, 7, 6, 5)
 
 
-def requantise_from_float(model, bits):
-    """quantize.to_int8 with 2^(bits-1) - 1 levels a side in place of 127."""
+def quantised(model, bits):
+    """quantize.to_int8 at `bits` (from the float weights: one rounding, as shipped)."""
     if bits == 32:
         return model
-    levels = 2 ** (bits - 1) - 1
     m = onnx.ModelProto()
     m.CopyFrom(model)
-    graph = m.graph
-    keep, nodes = [], []
-    for init in graph.initializer:
-        w = numpy_helper.to_array(init)
-        if init.data_type != TensorProto.FLOAT or w.ndim < 2 or w.size < quantize.MIN_SIZE or "dct" in init.name:
-            keep.append(init)
-            continue
-        flat = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
-        scale = np.where(flat > 0, flat / levels, 1.0).astype(np.float32)
-        shape = (w.shape[0],) + (1,) * (w.ndim - 1)
-        q = np.clip(np.round(w / scale.reshape(shape)), -levels, levels).astype(np.int8)
-        keep.append(numpy_helper.from_array(q, init.name + "_q"))
-        keep.append(numpy_helper.from_array(scale.reshape(shape), init.name + "_scale"))
-        nodes.append(helper.make_node("Cast", [init.name + "_q"], [init.name + "_f"], to=TensorProto.FLOAT))
-        nodes.append(helper.make_node("Mul", [init.name + "_f", init.name + "_scale"], [init.name]))
-    del graph.initializer[:]
-    graph.initializer.extend(keep)
-    rest = list(graph.node)
-    del graph.node[:]
-    graph.node.extend(nodes + rest)
-    return m
+    return quantize.to_int8(m, bits)
 
 
 def main():
@@ -63,7 +41,7 @@ def main():
         for bits in BITS:
             cm, size = np.zeros((8, 8), np.int64), None
             for k in FOLDS:
-                model = requantise_from_float(onnx.load(os.path.join(run, f"fold{k}.onnx")), bits)
+                model = quantised(onnx.load(os.path.join(run, f"fold{k}.onnx")), bits)
                 if k == 1:
                     compact = quantize.compact_names(model) if bits != 32 else model
                     size = len(gzip.compress(compact.SerializeToString(), 9))

@@ -197,7 +197,8 @@ def main():
     sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
 
     ref_path = ROOT / "tests/fixtures/model/reference.json"
-    if path.name == "ser_cnn.onnx" and ref_path.exists():
+    # Only for the shipped model itself, not a copy of it elsewhere (a fold model, an experiment).
+    if path.resolve() == (ROOT / "models/ser_cnn.onnx").resolve() and ref_path.exists():
         ref = json.loads(ref_path.read_text())
         for case in ref["cases"]:
             x = np.asarray(case["frames"], dtype=np.float32).T[None]
