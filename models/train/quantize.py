@@ -119,7 +119,7 @@ def write_compacted(path):
     sidecar = json.loads(sidecar_path.read_text())
     sidecar["onnx_sha256"] = sha
     sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
-    if path.name == "ser_cnn.onnx":
+    if path.resolve() == (ROOT / "models/ser_cnn.onnx").resolve():
         ref["onnx_sha256"] = sha
         ref_path.write_text(json.dumps(ref))
     print(f"names compacted: {len(before)} -> {len(after)} bytes, identical outputs on "
