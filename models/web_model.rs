@@ -2,7 +2,7 @@
 //! file (see `src/model/nnef.rs`). The web build runs it (Trunk's pre_build hook):
 //!
 //! ```text
-//! cargo run --release --example web_model -- models/ser_cnn.onnx models/ser_cnn.json target/web/ser_cnn.nnef.tar
+//! cargo run --release --example web_model -- models/ser_cnn.onnx models/ser_cnn.json target/page-model/ser_cnn.nnef.tar
 //! ```
 
 #[cfg(not(target_arch = "wasm32"))]

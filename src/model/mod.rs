@@ -467,8 +467,14 @@ fn window_frames(info: &ModelInfo) -> usize {
 /// The ONNX graph for `[1, rows, T]`, any T from [`MIN_FRAMES`] up, decluttered.
 #[cfg(not(target_arch = "wasm32"))]
 fn onnx_graph(onnx: &[u8], rows: usize) -> TractResult<TypedModel> {
-    use tract_onnx::prelude::{Framework, InferenceModelExt};
-    let mut model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx))?;
+    use tract_onnx::prelude::Framework;
+    typed_for_rows(tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx))?, rows)
+}
+
+/// A parsed ONNX graph, typed and decluttered for `[1, rows, T]`, any T from [`MIN_FRAMES`] up.
+#[cfg(not(target_arch = "wasm32"))]
+fn typed_for_rows(mut model: tract_onnx::prelude::InferenceModel, rows: usize) -> TractResult<TypedModel> {
+    use tract_onnx::prelude::InferenceModelExt;
     model.symbols.add_assertion(format!("T >= {MIN_FRAMES}"))?;
     let frames = model.symbols.sym("T");
     model.set_input_fact(0, f32::fact(tract_nnef::tract_core::dims!(1, rows, frames)).into())?;

@@ -53,7 +53,7 @@ mod writing {
 
     use super::ONNX_SHA256;
     use crate::error::{Result, SerError};
-    use crate::model::{ModelInfo, ModelInput, onnx_graph, sha256_hex};
+    use crate::model::{ModelInfo, ModelInput, sha256_hex, typed_for_rows};
 
     /// An ONNX model (with its sidecar) as an NNEF archive whose graph gives the same
     /// probabilities, bit for bit, with the ONNX file's int8 weights kept as int8.
@@ -64,9 +64,9 @@ mod writing {
         let input = ModelInput::from_feature(&info.feature).ok_or_else(|| {
             SerError::ModelMismatch(format!("it reads \"{}\", a feature we do not compute", info.feature))
         })?;
-        let quantised = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx)).map_err(fail)?;
-        let quantised = int8_weights(&quantised);
-        let mut graph = onnx_graph(onnx, input.rows(&info.feature_params)).map_err(fail)?;
+        let parsed = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx)).map_err(fail)?;
+        let quantised = int8_weights(&parsed);
+        let mut graph = typed_for_rows(parsed, input.rows(&info.feature_params)).map_err(fail)?;
         graph.properties.insert(ONNX_SHA256.into(), rctensor0(sha256_hex(onnx)));
         archive(&graph, &quantised).map_err(fail)
     }
@@ -95,6 +95,10 @@ mod writing {
     /// slice of its columns.
     fn as_int8(w: &Tensor, quantised: &[(Arc<Tensor>, Arc<Tensor>)]) -> Option<(Tensor, Tensor)> {
         quantised.iter().find_map(|(q, scales)| {
+            // Every form below has all of q's values or an equal share of them.
+            if w.len() == 0 || q.len() % w.len() != 0 {
+                return None;
+            }
             let mut shape = vec![1; q.rank()];
             shape[0] = scales.len();
             let scales = scales.clone().into_tensor().into_shape(&shape).ok()?;
