@@ -7,6 +7,19 @@ without one ("cold") it uses the training set's, exactly as today. During traini
 gets a baseline drawn from two other neutral clips of its own speaker, and with probability
 `--p-cold` the training set's statistics instead, so the cold path stays trained.
 
+Mode `embed` (session 17) compares in the network's own embedding space instead: the input is
+standardised as today, and with a baseline the logits gain a learnt term `D (e - e_ref)`, where
+`e` is the clip's pooled features and `e_ref` the mean pooled features of the two baseline clips
+under the same network (stop-gradient in training, refreshed a few times per epoch from a cache
+of each training speaker's neutral clips). `D` starts at zero; cold items (`--p-cold`) leave it
+out, so the head alone is the cold model. Unlike the shift of `voice_offset.py`, fitted after
+training, the body here learns features whose difference from the speaker's neutral voice
+carries the emotion.
+
+Every run also reports the cold predictions with `voice_offset.py`'s shift (s and r nested on
+the other four folds), the shipped design, so a trained design is compared with it on the same
+clips.
+
 Protocol (speaker-independent, the 5 RAVDESS actor folds of data.py): for each test actor the
 baseline comes from the first two of their neutral clips (path order); those two are not
 scored. Cold and baseline figures are computed on the same scored clips.
@@ -180,6 +193,180 @@ def eval_sets(export, bl, speakers, g_mean, g_std, mode):
     return np.array(scored), (cold_m, cold_s), (base_m, base_s)
 
 
+def schedule(a, export, tr, model):
+    """Sampling weights, originals per epoch, steps per epoch, AdamW and its one-cycle schedule."""
+    share = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in a.corpus_share.split(",")}
+    weights = sampling_weights(export.corpus[tr], export.label[tr], share)
+    n_originals = int((export.copy[tr] == 0).sum())
+    steps = (n_originals + a.batch - 1) // a.batch
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.wd)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps + 16, pct_start=0.2)
+    return weights, n_originals, steps, opt, sched
+
+
+def augment_and_mix(x, lens, rng, alpha):
+    """SpecAugment, then mixup within the batch: the mixed batch, its lengths, the share and
+    the partner of each item."""
+    x = spec_augment(x, lens, rng)
+    lam = float(rng.beta(alpha, alpha))
+    perm = rng.permutation(len(x))
+    x = lam * x + (1.0 - lam) * x[perm]
+    return x, np.maximum(lens, lens[perm]), lam, perm
+
+
+def update(loss, opt, sched, model, ema, decay):
+    """One optimiser step, then the exported weights' moving average."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    sched.step()
+    with torch.no_grad():
+        for e, v in zip(ema.state_dict().values(), model.state_dict().values()):
+            if e.dtype.is_floating_point:
+                e.mul_(decay).add_(v, alpha=1.0 - decay)
+            else:
+                e.copy_(v)
+
+
+class EmbedDelta(nn.Module):
+    """A member and the learnt baseline term: logits = head(e) + on * D (e - e_ref)."""
+
+    def __init__(self, net, dim):
+        super().__init__()
+        self.net = net
+        self.delta = nn.Linear(dim, len(LABELS))
+        nn.init.zeros_(self.delta.weight)
+        nn.init.zeros_(self.delta.bias)
+
+    def logits(self, z, lengths=None, ref=None, on=None):
+        e = self.net.embed(z, lengths)
+        out = self.net.head(self.net.dropout(e))
+        if ref is None:
+            return out
+        return out + on[:, None] * self.delta(e - ref)
+
+
+def center_crop(frames, window):
+    T = len(frames)
+    if T <= window:
+        return frames
+    start = (T - window) // 2
+    return frames[start:start + window]
+
+
+@torch.no_grad()
+def embeddings(net, export, idx, g_mean, g_std, window=None):
+    """Pooled features of whole clips (a centre crop of `window` frames in training), eval mode."""
+    was = net.training
+    net.eval()
+    out = []
+    for i in idx:
+        frames = np.asarray(export.frames(i))
+        if window:
+            frames = center_crop(frames, window)
+        z = standardise(frames, g_mean, g_std)
+        out.append(net.embed(torch.from_numpy(np.ascontiguousarray(z))[None])[0])
+    net.train(was)
+    return torch.stack(out) if out else torch.zeros(0)
+
+
+@torch.no_grad()
+def predict_embed(model, export, idx, g_mean, g_std, refs):
+    """Probabilities of `idx`; refs: one reference embedding per clip, or None (cold)."""
+    model.eval()
+    out = np.zeros((len(idx), len(LABELS)), np.float32)
+    for j, i in enumerate(idx):
+        z = torch.from_numpy(np.ascontiguousarray(standardise(np.asarray(export.frames(i)), g_mean, g_std)))[None]
+        if refs is None:
+            logits = model.logits(z)
+        else:
+            logits = model.logits(z, ref=refs[j][None], on=torch.ones(1))
+        out[j] = torch.softmax(logits, 1)[0].numpy()
+    return out
+
+
+def embed_eval(model, export, bl, speakers, g_mean, g_std):
+    """Scored clips of `speakers`, and their cold and baseline probabilities."""
+    scored, refs = [], []
+    for s in speakers:
+        held = bl.protocol_split(s)
+        ref = embeddings(model.net, export, held, g_mean, g_std).mean(0)
+        for i in export.select([s], originals_only=True):
+            if i not in held:
+                scored.append(i)
+                refs.append(ref)
+    scored = np.array(scored)
+    return scored, predict_embed(model, export, scored, g_mean, g_std, None), \
+        predict_embed(model, export, scored, g_mean, g_std, refs)
+
+
+def train_embed(job, a, export, bl, tr, g_mean, g_std, rng, logfh):
+    widths = tuple(int(w) for w in a.widths.split(","))
+
+    def make():
+        net = SerCnn(widths=widths, dropout=a.dropout, cmn=job["variant"] == "cmn", stride1=a.stride1,
+                     stats_pool=True, n_in=export.n_features)
+        return EmbedDelta(net, 2 * widths[-1])
+
+    model, ema = make(), make()
+    ema.load_state_dict(model.state_dict())
+    ema.eval()
+    weights, n_originals, steps, opt, sched = schedule(a, export, tr, model)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    # each training speaker's neutral clips whose embeddings are cached (at most --ref-cap)
+    train_speakers = sorted(set(export.speaker[tr]))
+    cache_clips = {}
+    for s in train_speakers:
+        clips = bl.neutral.get(s, [])
+        if len(clips) > a.ref_cap:
+            clips = sorted(rng.choice(clips, size=a.ref_cap, replace=False).tolist())
+        cache_clips[s] = list(clips)
+    flat = [c for s in train_speakers for c in cache_clips[s]]
+    refresh_every = max(1, steps // a.refresh)
+    best = (-1.0, -1, None)
+    t0 = time.time()
+    for epoch in range(1, a.epochs + 1):
+        model.train()
+        batches = make_batches(export.lengths[tr], n_originals, a.batch, rng, weights, a.window)
+        for step, b in enumerate(batches):
+            if step % refresh_every == 0:
+                cache = dict(zip(flat, embeddings(model.net, export, flat, g_mean, g_std, a.window)))
+            idx = tr[b]
+            refs = torch.zeros(len(idx), 2 * int(a.widths.split(",")[-1]))
+            on = torch.zeros(len(idx))
+            for j, i in enumerate(idx):
+                own = bl.original_of[export.path[i]]
+                pool = [c for c in cache_clips.get(export.speaker[i], []) if c != own]
+                if len(pool) >= 2 and rng.random() >= a.p_cold:
+                    pick = rng.choice(pool, size=2, replace=False)
+                    refs[j] = 0.5 * (cache[pick[0]] + cache[pick[1]])
+                    on[j] = 1.0
+            x, lens = build_batch(export, idx, a.window, rng, [g_mean] * len(idx), [g_std] * len(idx))
+            x, lens, lam, perm = augment_and_mix(x, lens, rng, a.mixup)
+            y = torch.from_numpy(export.label[idx])
+            tperm = torch.from_numpy(perm)
+            ref_mix = lam * refs + (1.0 - lam) * refs[tperm]
+            on_mix = on * on[tperm]
+            logits = model.logits(torch.from_numpy(x), torch.from_numpy(lens), ref_mix, on_mix)
+            loss = lam * loss_fn(logits, y) + (1.0 - lam) * loss_fn(logits, y[tperm])
+            update(loss, opt, sched, model, ema, a.ema)
+        va, p_cold, p_base = embed_eval(ema, export, bl, job["val"], g_mean, g_std)
+        uar_c = figures(confusion(export.label[va], p_cold.argmax(1)))["uar"]
+        uar_b = figures(confusion(export.label[va], p_base.argmax(1)))["uar"]
+        score = 0.5 * (uar_c + uar_b)
+        if epoch >= min(8, a.epochs) and score > best[0]:
+            best = (score, epoch, {k: v.clone() for k, v in ema.state_dict().items()})
+        log(f"{job['tag']} epoch {epoch:2d}: val UAR cold {uar_c:.3f} baseline {uar_b:.3f} ({time.time() - t0:.0f}s)",
+            logfh)
+    model.load_state_dict(best[2])
+    te, p_cold, p_base = embed_eval(model, export, bl, job["test"], g_mean, g_std)
+    every = export.select(job["test"], originals_only=True)
+    out = {"cold": p_cold, "baseline": p_base, "test_idx": te, "best_epoch": best[1], "val_score": best[0],
+           "every_idx": every, "every_cold": predict_embed(model, export, every, g_mean, g_std, None)}
+    np.savez(job["out_path"], **out)
+    log(f"{job['tag']}: selected epoch {best[1]} (val {best[0]:.3f}), {time.time() - t0:.0f}s", logfh)
+
+
 def train_member(job):
     torch.set_num_threads(1)
     a = argparse.Namespace(**job["args"])
@@ -190,6 +377,10 @@ def train_member(job):
     rng = np.random.default_rng(seed)
     tr = export.select(job["train"])
     g_mean, g_std = export.norm_stats(tr)
+    if a.mode == "embed":
+        with open(job["log_path"], "w") as logfh:
+            train_embed(job, a, export, bl, tr, g_mean, g_std, rng, logfh)
+        return
     n_in = export.n_features
     if a.mode == "concat":
         CONCAT.update(g_mean=g_mean, g_std=g_std)
@@ -210,12 +401,7 @@ def train_member(job):
                  stride1=a.stride1, stats_pool=True, n_in=n_in)
     ema.load_state_dict(model.state_dict())
     ema.eval()
-    share = {kv.split("=")[0]: float(kv.split("=")[1]) for kv in a.corpus_share.split(",")}
-    weights = sampling_weights(export.corpus[tr], export.label[tr], share)
-    n_originals = int((export.copy[tr] == 0).sum())
-    steps = (n_originals + a.batch - 1) // a.batch
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.wd)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps + 16, pct_start=0.2)
+    weights, n_originals, steps, opt, sched = schedule(a, export, tr, model)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     va, va_cold, va_base = eval_sets(export, bl, job["val"], g_mean, g_std, a.mode)
     best = (-1.0, -1, None)
@@ -241,24 +427,11 @@ def train_member(job):
                     means.append(m)
                     stds.append(sd)
             x, lens = build_batch(export, idx, a.window, rng, means, stds)
-            x = spec_augment(x, lens, rng)
+            x, lens, lam, perm = augment_and_mix(x, lens, rng, a.mixup)
             y = torch.from_numpy(export.label[idx])
-            lam = float(rng.beta(a.mixup, a.mixup))
-            perm = rng.permutation(len(b))
-            x = lam * x + (1.0 - lam) * x[perm]
-            lens = np.maximum(lens, lens[perm])
             logits = model.logits_normalized(torch.from_numpy(x), torch.from_numpy(lens))
             loss = lam * loss_fn(logits, y) + (1.0 - lam) * loss_fn(logits, y[torch.from_numpy(perm)])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            with torch.no_grad():
-                for e, v in zip(ema.state_dict().values(), model.state_dict().values()):
-                    if e.dtype.is_floating_point:
-                        e.mul_(a.ema).add_(v, alpha=1.0 - a.ema)
-                    else:
-                        e.copy_(v)
+            update(loss, opt, sched, model, ema, a.ema)
         uar_c = figures(confusion(export.label[va], predict(ema, export, va, *va_cold).argmax(1)))["uar"]
         uar_b = figures(confusion(export.label[va], predict(ema, export, va, *va_base).argmax(1)))["uar"]
         score = uar_c if a.mode == "none" else 0.5 * (uar_c + uar_b)
@@ -268,8 +441,11 @@ def train_member(job):
             logfh)
     model.load_state_dict(best[2])
     te, te_cold, te_base = eval_sets(export, bl, job["test"], g_mean, g_std, a.mode)
+    every = export.select(job["test"], originals_only=True)
+    cold_m, cold_s = cold_norm(g_mean, g_std)
     out = {"cold": predict(model, export, te, *te_cold), "baseline": predict(model, export, te, *te_base),
-           "test_idx": te, "best_epoch": best[1], "val_score": best[0]}
+           "test_idx": te, "best_epoch": best[1], "val_score": best[0], "every_idx": every,
+           "every_cold": predict(model, export, every, [cold_m] * len(every), [cold_s] * len(every))}
     np.savez(job["out_path"], **out)
     log(f"{job['tag']}: selected epoch {best[1]} (val {best[0]:.3f}), {time.time() - t0:.0f}s", logfh)
 
@@ -298,8 +474,10 @@ def summarise(res):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
-    ap.add_argument("--mode", choices=["none", "mean", "meanstd", "concat", "pitch"], default="mean")
+    ap.add_argument("--mode", choices=["none", "mean", "meanstd", "concat", "pitch", "embed"], default="mean")
     ap.add_argument("--p-cold", type=float, default=0.3, help="share of training items normalised cold")
+    ap.add_argument("--ref-cap", type=int, default=40, help="embed: cached neutral clips per training speaker")
+    ap.add_argument("--refresh", type=int, default=4, help="embed: cache refreshes per epoch")
     ap.add_argument("--members", default="mfcc:plain,logmel:plain")
     ap.add_argument("--folds", default="1,2,3,4,5")
     ap.add_argument("--seed", type=int, default=0)
@@ -359,6 +537,22 @@ def main():
                 members_alone.append({"fold": k, "member": n, "mode": mode, "accuracy": f1["accuracy"]})
                 log(f"  member {n} alone: accuracy {f1['accuracy']:.4f}", logfh)
         np.save(os.path.join(out_dir, f"fold{k}_labels.npy"), y)
+    # the shipped design on the same run: voice_offset.py's shift of the cold predictions,
+    # s and r nested on the other four folds
+    from voice_offset import Oof, evaluate
+    paths, fold_of, labels, probs = [], [], [], []
+    for k in folds:
+        parts = [np.load(j["out_path"]) for j in jobs if j["fold"] == k]
+        every = parts[0]["every_idx"]
+        p = np.mean([q["every_cold"] for q in parts], axis=0)
+        paths += [ref.path[i] for i in every]
+        fold_of += [k] * len(every)
+        labels += [int(ref.label[i]) for i in every]
+        probs.append(p)
+    shifted = evaluate(Oof(paths, fold_of, labels, np.concatenate(probs)))
+    results["cold_shift"] = [{"fold": f["fold"], **{k: f[k] for k in ("accuracy", "uar", "macro_f1")},
+                              "per_class": f["per_class"], "confusion": f["confusion"], "strength": f["strength"]}
+                             for f in shifted["per_fold"]["baseline"]]
     summary = {mode: summarise(results[mode]) for mode in results}
     for mode in results:
         summed = np.sum([r["confusion"] for r in results[mode]], axis=0)

@@ -60,6 +60,10 @@ class SerCnn(nn.Module):
 
     def logits_normalized(self, z, lengths=None):
         """Logits from already-normalised features z [B, 40, T]; `lengths` (frames) masks padding."""
+        return self.head(self.dropout(self.embed(z, lengths)))
+
+    def embed(self, z, lengths=None):
+        """The pooled features the head reads (the clip's embedding), from normalised z."""
         if self.cmn:
             # cepstral mean normalisation: remove the clip's own mean over its (valid) frames
             # (cvn: also divide by the clip's own standard deviation per coefficient)
@@ -76,7 +80,7 @@ class SerCnn(nn.Module):
                     z = z / torch.sqrt((z * z).sum(dim=2, keepdim=True) / n + 1e-2)
         h = self.body(z)
         if self.attentive:
-            return self.head(self.dropout(self.attentive_pool(h, lengths)))
+            return self.attentive_pool(h, lengths)
         if lengths is None:
             pooled = h.mean(dim=2)
             if self.stats_pool:
@@ -93,7 +97,7 @@ class SerCnn(nn.Module):
             if self.stats_pool:
                 d = (h - pooled[:, :, None]) * mask[:, None, :]
                 pooled = torch.cat([pooled, torch.sqrt((d * d).sum(dim=2) / n + 1e-4)], dim=1)
-        return self.head(self.dropout(pooled))
+        return pooled
 
     def attentive_pool(self, h, lengths):
         scores = self.attention(h)  # [B, 1, T']
