@@ -332,7 +332,7 @@ def train_embed(job, a, export, bl, tr, g_mean, g_std, rng, logfh):
             if step % refresh_every == 0:
                 cache = dict(zip(flat, embeddings(model.net, export, flat, g_mean, g_std, a.window)))
             idx = tr[b]
-            refs = torch.zeros(len(idx), 2 * int(a.widths.split(",")[-1]))
+            refs = torch.zeros(len(idx), 2 * widths[-1])
             on = torch.zeros(len(idx))
             for j, i in enumerate(idx):
                 own = bl.original_of[export.path[i]]

@@ -227,11 +227,8 @@ pub fn result_view(props: &ResultProps) -> Html {
         // Drawn once the canvases are there (the full view).
         use_effect_with((props.outcome.clone(), *generation, full), move |(outcome, _, full)| {
             let stale = Rc::new(Cell::new(false));
-            let (outcome, flag, full) = (outcome.clone(), stale.clone(), *full);
-            spawn_local(async move {
-                if !full {
-                    return;
-                }
+            let (outcome, flag) = (outcome.clone(), stale.clone());
+            let draw = async move {
                 let result = draw_all(outcome.clone(), [wave, track, mel, mfcc], flag.clone()).await;
                 if flag.get() {
                     return;
@@ -248,7 +245,10 @@ pub fn result_view(props: &ResultProps) -> Html {
                 if let Some(made) = encode_playback(outcome, flag.clone()).await {
                     audio.set(Some(Rc::new(made)));
                 }
-            });
+            };
+            if *full {
+                spawn_local(draw);
+            }
             move || stale.set(true)
         });
     }
