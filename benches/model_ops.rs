@@ -1,8 +1,9 @@
 //! Where tract spends a model run, op by op (a profile, not a timed test): the shipped model
-//! (or the ONNX file in `$MODEL`) at T = 421 frames, 300 runs, each node's `eval` timed and
-//! summed by op name. `cargo bench --bench model_ops`. Session 10 used it to see that
-//! matrix products are about half of tract's time and `Im2col` plus `MaxPool` about a third,
-//! which onnxruntime spends much less on (README, "Speed").
+//! as the app plans it (`EmotionModel::from_bytes`), or the ONNX file in `$MODEL` with its
+//! sidecar beside it (`$MODEL` with `.json` for `.onnx`), at T = 421 frames, 300 runs, each
+//! node's `eval` timed and summed by op name. `cargo bench --bench model_ops`. Session 10
+//! used it to see that matrix products are about half of tract's time and `Im2col` plus
+//! `MaxPool` about a third, which onnxruntime spends much less on (README, "Speed").
 // Native only; on wasm32 this target is empty.
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
@@ -10,22 +11,25 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use ser::EmotionModel;
+use ser::model::{EMBEDDED_ONNX, EMBEDDED_SIDECAR};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::plan::{SimpleState, eval};
 
-fn main() -> TractResult<()> {
-    let path =
-        std::env::var("MODEL").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/models/ser_cnn.onnx").into());
-    let mut model = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(std::fs::read(&path)?))?;
-    // As the app plans it: any length from 50 frames, 64 log-mel rows.
-    model.symbols.add_assertion("T >= 50")?;
-    let frames = model.symbols.sym("T");
-    model.set_input_fact(0, f32::fact(tract_onnx::tract_core::dims!(1, 64, frames)).into())?;
-    let plan = model.into_optimized()?.into_runnable()?;
-    let mut state = SimpleState::new(&plan)?;
-    let t = 421;
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (path, model) = match std::env::var("MODEL") {
+        Ok(path) => {
+            let sidecar = std::fs::read_to_string(std::path::Path::new(&path).with_extension("json"))?;
+            let model = EmotionModel::from_bytes(&std::fs::read(&path)?, &sidecar)?;
+            (path, model)
+        }
+        Err(_) => ("the shipped model".to_string(), EmotionModel::from_bytes(EMBEDDED_ONNX, EMBEDDED_SIDECAR)?),
+    };
+    let plan = model.plan();
+    let mut state = SimpleState::new(plan)?;
+    let (t, rows) = (421, model.input_rows());
     let input: Tensor =
-        tract_ndarray::Array3::<f32>::from_shape_fn((1, 64, t), |(_, r, i)| ((r * t + i) as f32 * 0.01).sin() * 10.0)
+        tract_ndarray::Array3::<f32>::from_shape_fn((1, rows, t), |(_, r, i)| ((r * t + i) as f32 * 0.01).sin() * 10.0)
             .into();
     let runs = 300;
     let mut by_op: HashMap<String, (f64, usize)> = HashMap::new();

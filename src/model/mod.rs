@@ -12,6 +12,7 @@ mod embedded;
 mod explain;
 mod metrics;
 pub mod nnef;
+mod pair_max;
 pub(crate) mod report;
 
 pub use baseline::{
@@ -329,7 +330,7 @@ impl EmotionModel {
             }
             onnx_graph(graph, rows).map_err(load_err)?
         };
-        let plan = typed.into_optimized().and_then(|m| m.into_runnable()).map_err(load_err)?;
+        let plan = plan(typed).map_err(load_err)?;
         let labels = Arc::new(info.labels.clone());
         let model = Self { info, labels, plan, input, voice_offset: None };
         // A graph whose output does not fit the labels, told from its output's shape where the
@@ -351,6 +352,12 @@ impl EmotionModel {
 
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// tract's plan of the graph, as every run uses it (`benches/model_ops.rs` times it op by
+    /// op).
+    pub fn plan(&self) -> &Arc<TypedRunnableModel> {
+        &self.plan
     }
 
     pub fn labels(&self) -> &[String] {
@@ -459,6 +466,13 @@ fn normalise_logs(logs: &[f64], probabilities: &mut [f32]) {
     }
 }
 
+/// The runnable plan of a typed graph: tract's optimisations, with the pools over pairs of
+/// frames as [`pair_max::PairMax`].
+fn plan(mut typed: TypedModel) -> TractResult<Plan> {
+    pair_max::pair_max_pools(&mut typed)?;
+    typed.into_optimized()?.into_runnable()
+}
+
 fn window_frames(info: &ModelInfo) -> usize {
     let p = &info.feature_params;
     (info.window_s * p.sample_rate as f64 / p.hop_length as f64).round() as usize
@@ -466,7 +480,7 @@ fn window_frames(info: &ModelInfo) -> usize {
 
 /// The ONNX graph for `[1, rows, T]`, any T from [`MIN_FRAMES`] up, decluttered.
 #[cfg(not(target_arch = "wasm32"))]
-fn onnx_graph(onnx: &[u8], rows: usize) -> TractResult<TypedModel> {
+pub(crate) fn onnx_graph(onnx: &[u8], rows: usize) -> TractResult<TypedModel> {
     use tract_onnx::prelude::Framework;
     typed_for_rows(tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(onnx))?, rows)
 }
