@@ -38,6 +38,8 @@ def main():
     ap.add_argument("experiments", nargs="+")
     ap.add_argument("--features", default=os.path.join(HERE, "work", "features_logmel_c4_s0"))
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
+    ap.add_argument("--save", help="also write each combination's fold{k}_test_probs.npy (export order) "
+                                   "under SAVE/<names joined by '+'>, for voice_offset.py --probs")
     args = ap.parse_args()
     with open(os.path.join(REPO, "models", "cv", "oof_predictions.json")) as f:
         oof = {c["path"]: c for c in json.load(f)["clips"]}
@@ -64,6 +66,12 @@ def main():
             p = np.array([sum(weight.get(n, 1.0) * probs[n][q] for n in names) / total for q in fold_paths])
             y = np.array([labels[q] for q in fold_paths])
             fold_figs.append(figures(confusion(y, p.argmax(1))))
+            if args.save:
+                out = os.path.join(args.save, "+".join(names))
+                os.makedirs(out, exist_ok=True)
+                order = test_paths(args.features, k)
+                at = {q: i for i, q in enumerate(fold_paths)}
+                np.save(os.path.join(out, f"fold{k}_test_probs.npy"), p[[at[q] for q in order]].astype(np.float32))
         acc = [f["accuracy"] for f in fold_figs]
         uar = [f["uar"] for f in fold_figs]
         f1 = [f["macro_f1"] for f in fold_figs]

@@ -118,6 +118,64 @@ class SerCnn(nn.Module):
         return torch.softmax(self.logits_normalized(self.normalize(mfcc)), dim=1)
 
 
+class SerCnn2d(SerCnn):
+    """A member that reads the log-mel spectrogram as an image: 2-D convolutions over
+    (band, frame), so a pattern is recognised wherever it sits in frequency (a pitch movement,
+    a formant shift), which the 1-D members, whose bands are input channels, cannot share
+    between bands. The first convolution has stride 2 on both axes and three 2x2 max-pools
+    follow, so its cost is about one wide 1-D member's; the bands left (n_in / 16) are folded
+    into the channels before the statistics pooling over time, which keeps where in frequency
+    each pattern was."""
+
+    def __init__(self, widths=(16, 32, 64, 128), dropout=0.3, n_in=64, cmn=False):
+        nn.Module.__init__(self)
+        self.n_in = n_in
+        self.attentive = False
+        self.stats_pool = True
+        # cmn: each band's mean over the clip's frames removed first, as the 1-D cmn members do
+        self.cmn = cmn
+        self.cvn = False
+        self.register_buffer("mean", torch.zeros(1, n_in, 1))
+        self.register_buffer("inv_std", torch.ones(1, n_in, 1))
+        layers = []
+        c_in = 1
+        for i, w in enumerate(widths):
+            layers += [nn.Conv2d(c_in, w, 3, stride=2 if i == 0 else 1, padding=1, bias=False),
+                       nn.BatchNorm2d(w), nn.ReLU()]
+            if i < len(widths) - 1:
+                layers.append(nn.MaxPool2d(2))
+            c_in = w
+        self.body = nn.Sequential(*layers)
+        self.n_pools = len(widths)
+        bands = n_in // 2 ** len(widths)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(2 * c_in * bands, N_CLASSES)
+
+    def embed(self, z, lengths=None):
+        if self.cmn:
+            if lengths is None:
+                z = z - z.mean(dim=2, keepdim=True)
+            else:
+                m = (torch.arange(z.shape[2], device=z.device)[None, :] < lengths[:, None]).to(z.dtype)
+                mu = (z * m[:, None, :]).sum(dim=2, keepdim=True) / lengths[:, None, None].to(z.dtype)
+                z = (z - mu) * m[:, None, :]
+        h = self.body(z[:, None, :, :])  # [B, C, bands, T']
+        h = h.flatten(1, 2)  # [B, C * bands, T']
+        if lengths is None:
+            pooled = h.mean(dim=2)
+            d = h - pooled[:, :, None]
+            return torch.cat([pooled, torch.sqrt((d * d).mean(dim=2) + 1e-4)], dim=1)
+        valid = lengths.clone()
+        for _ in range(self.n_pools):
+            valid = torch.div(valid, 2, rounding_mode="floor")
+        valid = valid.clamp(min=1)
+        mask = (torch.arange(h.shape[2], device=h.device)[None, :] < valid[:, None]).to(h.dtype)
+        n = valid[:, None].to(h.dtype)
+        pooled = (h * mask[:, None, :]).sum(dim=2) / n
+        d = (h - pooled[:, :, None]) * mask[:, None, :]
+        return torch.cat([pooled, torch.sqrt((d * d).sum(dim=2) / n + 1e-4)], dim=1)
+
+
 def dct_matrix(n_mfcc, n_mels):
     """librosa's MFCC transform: the orthonormal DCT-II of the log-mel rows, first n_mfcc."""
     k = torch.arange(n_mfcc, dtype=torch.float64)[:, None]

@@ -40,7 +40,7 @@ from data import (  # noqa: E402
     spec_augment,
 )
 from metrics import confusion, figures, mean_std  # noqa: E402
-from model import FirstRows, FromLogMel, SerCnn, SerEnsemble, count_parameters  # noqa: E402
+from model import FirstRows, FromLogMel, SerCnn, SerCnn2d, SerEnsemble, count_parameters  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODELS = os.path.join(REPO, "models")
@@ -220,6 +220,8 @@ NOT_TRAINING_ARGS = {"experiment", "members", "workers", "folds", "final", "int8
 
 def training_key(job):
     args = {k: v for k, v in job["args"].items() if k not in NOT_TRAINING_ARGS}
+    if job["variant"] not in ("c2d", "c2dcmn"):
+        args.pop("widths_2d", None)  # added with the 2-D members; the 1-D ones never read it
     if args.get("val", True):
         args.pop("val", None)  # the default, so members trained before --no-val existed still match
     return json.dumps([job["fold"], job["test"], job["val"], job["train"], job["variant"], job["feature"],
@@ -289,6 +291,9 @@ def run_jobs(jobs, workers, work, reuse=()):
 def make_model(args, variant, n_in):
     """variant 'plain': global normalisation only; 'cmn': also cepstral mean normalisation;
     'cmvn': also the clip's own variance divided out."""
+    if variant in ("c2d", "c2dcmn"):
+        return SerCnn2d(widths=tuple(int(w) for w in args.widths_2d.split(",")), dropout=args.dropout, n_in=n_in,
+                        cmn=variant == "c2dcmn")
     assert variant in ("plain", "cmn", "cmvn"), variant
     return SerCnn(widths=tuple(int(w) for w in args.widths.split(",")), dropout=args.dropout,
                   cmn=variant == "cmn", cvn=variant == "cmvn", stride1=args.stride1,
@@ -565,6 +570,8 @@ def parse_args():
     ap.add_argument("--corpus-share", default="ravdess=0.5,tess=0.25,savee=0.25",
                     help="share of the training draws per corpus (classes are then balanced overall)")
     ap.add_argument("--widths", default="64,128,128,192", help="channels of the 4 conv layers")
+    ap.add_argument("--widths-2d", default="16,32,64,128",
+                    help="channels of the 4 conv layers of 2-D members (variant c2d, log-mel only)")
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--ema", type=float, default=0.997,
                     help="decay of an exponential moving average of the weights per step (0: off); "
@@ -577,7 +584,8 @@ def parse_args():
                     help="ensemble members, one model each, FEATURE:VARIANT: feature mfcc or logmel "
                          "(a bare variant means mfcc); variant plain (global normalisation), cmn (also "
                          "the clip's own mean per row subtracted, in the graph) or cmvn (mean and "
-                         "variance); outputs are averaged")
+                         "variance), all 1-D CNNs; or, log-mel only, c2d (a 2-D CNN over bands and frames, "
+                         "--widths-2d) or c2dcmn (the same after the clip's mean per band); outputs are averaged")
     ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
