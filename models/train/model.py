@@ -65,22 +65,31 @@ class SerCnn(nn.Module):
     def embed(self, z, lengths=None):
         """The pooled features the head reads (the clip's embedding), from normalised z."""
         if self.cmn:
-            # cepstral mean normalisation: remove the clip's own mean over its (valid) frames
-            # (cvn: also divide by the clip's own standard deviation per coefficient)
-            if lengths is None:
-                z = z - z.mean(dim=2, keepdim=True)
-                if self.cvn:
-                    z = z / torch.sqrt((z * z).mean(dim=2, keepdim=True) + 1e-2)
-            else:
-                m = (torch.arange(z.shape[2], device=z.device)[None, :] < lengths[:, None]).to(z.dtype)
-                n = lengths[:, None, None].to(z.dtype)
-                mu = (z * m[:, None, :]).sum(dim=2, keepdim=True) / n
-                z = (z - mu) * m[:, None, :]
-                if self.cvn:
-                    z = z / torch.sqrt((z * z).sum(dim=2, keepdim=True) / n + 1e-2)
+            z = self.remove_clip_mean(z, lengths)
         h = self.body(z)
         if self.attentive:
             return self.attentive_pool(h, lengths)
+        return self.pool(h, lengths)
+
+    def remove_clip_mean(self, z, lengths):
+        """Cepstral mean normalisation: the clip's own mean over its (valid) frames removed from
+        each row (cvn: also divided by the clip's own standard deviation per row)."""
+        if lengths is None:
+            z = z - z.mean(dim=2, keepdim=True)
+            if self.cvn:
+                z = z / torch.sqrt((z * z).mean(dim=2, keepdim=True) + 1e-2)
+        else:
+            m = (torch.arange(z.shape[2], device=z.device)[None, :] < lengths[:, None]).to(z.dtype)
+            n = lengths[:, None, None].to(z.dtype)
+            mu = (z * m[:, None, :]).sum(dim=2, keepdim=True) / n
+            z = (z - mu) * m[:, None, :]
+            if self.cvn:
+                z = z / torch.sqrt((z * z).sum(dim=2, keepdim=True) / n + 1e-2)
+        return z
+
+    def pool(self, h, lengths):
+        """The mean over time of each channel of h [B, C, T'] (and its standard deviation, with
+        statistics pooling); `lengths` (input frames) masks padding."""
         if lengths is None:
             pooled = h.mean(dim=2)
             if self.stats_pool:
@@ -153,27 +162,9 @@ class SerCnn2d(SerCnn):
 
     def embed(self, z, lengths=None):
         if self.cmn:
-            if lengths is None:
-                z = z - z.mean(dim=2, keepdim=True)
-            else:
-                m = (torch.arange(z.shape[2], device=z.device)[None, :] < lengths[:, None]).to(z.dtype)
-                mu = (z * m[:, None, :]).sum(dim=2, keepdim=True) / lengths[:, None, None].to(z.dtype)
-                z = (z - mu) * m[:, None, :]
+            z = self.remove_clip_mean(z, lengths)
         h = self.body(z[:, None, :, :])  # [B, C, bands, T']
-        h = h.flatten(1, 2)  # [B, C * bands, T']
-        if lengths is None:
-            pooled = h.mean(dim=2)
-            d = h - pooled[:, :, None]
-            return torch.cat([pooled, torch.sqrt((d * d).mean(dim=2) + 1e-4)], dim=1)
-        valid = lengths.clone()
-        for _ in range(self.n_pools):
-            valid = torch.div(valid, 2, rounding_mode="floor")
-        valid = valid.clamp(min=1)
-        mask = (torch.arange(h.shape[2], device=h.device)[None, :] < valid[:, None]).to(h.dtype)
-        n = valid[:, None].to(h.dtype)
-        pooled = (h * mask[:, None, :]).sum(dim=2) / n
-        d = (h - pooled[:, :, None]) * mask[:, None, :]
-        return torch.cat([pooled, torch.sqrt((d * d).sum(dim=2) / n + 1e-4)], dim=1)
+        return self.pool(h.flatten(1, 2), lengths)  # [B, C * bands, T']
 
 
 def dct_matrix(n_mfcc, n_mels):
