@@ -48,11 +48,13 @@ def main():
     for path, c in oof.items():
         probs["shipped"][path] = np.array(c["probabilities"])
         labels[path] = c["label"]
+    # Each fold's test clips in export order, the order of every fold{k}_test_probs.npy.
+    export_order = {k: test_paths(args.features, k) for k in range(1, 6)}
     for exp in args.experiments:
         probs[exp] = {}
         for k in range(1, 6):
             p = np.load(os.path.join(args.work, f"exp_{exp}", f"fold{k}_test_probs.npy"))
-            paths = test_paths(args.features, k)
+            paths = export_order[k]
             assert len(paths) == len(p), (exp, k, len(paths), len(p))
             probs[exp].update(zip(paths, p))
     paths = sorted(oof)
@@ -69,9 +71,9 @@ def main():
             if args.save:
                 out = os.path.join(args.save, "+".join(names))
                 os.makedirs(out, exist_ok=True)
-                order = test_paths(args.features, k)
                 at = {q: i for i, q in enumerate(fold_paths)}
-                np.save(os.path.join(out, f"fold{k}_test_probs.npy"), p[[at[q] for q in order]].astype(np.float32))
+                np.save(os.path.join(out, f"fold{k}_test_probs.npy"),
+                        p[[at[q] for q in export_order[k]]].astype(np.float32))
         acc = [f["accuracy"] for f in fold_figs]
         uar = [f["uar"] for f in fold_figs]
         f1 = [f["macro_f1"] for f in fold_figs]

@@ -218,9 +218,13 @@ NOT_TRAINING_ARGS = {"experiment", "members", "workers", "folds", "final", "int8
                      "ser"}
 
 
+# The 2-D members' variants (model.SerCnn2d); every other variant is a 1-D SerCnn.
+VARIANTS_2D = ("c2d", "c2dcmn")
+
+
 def training_key(job):
     args = {k: v for k, v in job["args"].items() if k not in NOT_TRAINING_ARGS}
-    if job["variant"] not in ("c2d", "c2dcmn"):
+    if job["variant"] not in VARIANTS_2D:
         args.pop("widths_2d", None)  # added with the 2-D members; the 1-D ones never read it
     if args.get("val", True):
         args.pop("val", None)  # the default, so members trained before --no-val existed still match
@@ -290,8 +294,9 @@ def run_jobs(jobs, workers, work, reuse=()):
 
 def make_model(args, variant, n_in):
     """variant 'plain': global normalisation only; 'cmn': also cepstral mean normalisation;
-    'cmvn': also the clip's own variance divided out."""
-    if variant in ("c2d", "c2dcmn"):
+    'cmvn': also the clip's own variance divided out; 'c2d', 'c2dcmn': the 2-D member, plain or
+    after the clip's mean per band."""
+    if variant in VARIANTS_2D:
         return SerCnn2d(widths=tuple(int(w) for w in args.widths_2d.split(",")), dropout=args.dropout, n_in=n_in,
                         cmn=variant == "c2dcmn")
     assert variant in ("plain", "cmn", "cmvn"), variant

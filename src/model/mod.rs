@@ -330,7 +330,7 @@ impl EmotionModel {
             }
             onnx_graph(graph, rows).map_err(load_err)?
         };
-        let plan = plan(typed).map_err(load_err)?;
+        let plan = runnable(typed).map_err(load_err)?;
         let labels = Arc::new(info.labels.clone());
         let model = Self { info, labels, plan, input, voice_offset: None };
         // A graph whose output does not fit the labels, told from its output's shape where the
@@ -468,7 +468,7 @@ fn normalise_logs(logs: &[f64], probabilities: &mut [f32]) {
 
 /// The runnable plan of a typed graph: tract's optimisations, with the pools over pairs of
 /// frames as [`pair_max::PairMax`].
-fn plan(mut typed: TypedModel) -> TractResult<Plan> {
+fn runnable(mut typed: TypedModel) -> TractResult<Plan> {
     pair_max::pair_max_pools(&mut typed)?;
     typed.into_optimized()?.into_runnable()
 }

@@ -137,6 +137,15 @@ pub(crate) fn pair_max_pools(model: &mut TypedModel) -> TractResult<usize> {
 mod tests {
     use super::*;
 
+    /// The bits of each input's first output, planned by tract (`tracts`) and by `ours`.
+    fn output_bits(tracts: &Arc<TypedRunnableModel>, ours: &Arc<TypedRunnableModel>, input: Tensor) -> [Vec<u32>; 2] {
+        let bits = |plan: &Arc<TypedRunnableModel>, input: Tensor| -> Vec<u32> {
+            let out = plan.run(tvec!(input.into())).unwrap();
+            out[0].try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().iter().map(|v| v.to_bits()).collect()
+        };
+        [bits(tracts, input.clone()), bits(ours, input)]
+    }
+
     /// The shipped graph, planned as tract plans it and with its pools as [`PairMax`], gives
     /// the same probabilities bit for bit, at even and odd lengths.
     #[cfg(not(target_arch = "wasm32"))]
@@ -158,12 +167,8 @@ mod tests {
                 ((r * 131 + t * 17) as f32 * 0.013).sin() * 30.0 - 40.0
             })
             .into();
-            let expected = tracts.run(tvec!(input.clone().into())).unwrap();
-            let got = ours.run(tvec!(input.into())).unwrap();
-            let bits = |t: &TValue| -> Vec<u32> {
-                t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().iter().map(|v| v.to_bits()).collect()
-            };
-            assert_eq!(bits(&expected[0]), bits(&got[0]), "T = {frames}");
+            let [expected, got] = output_bits(&tracts, &ours, input);
+            assert_eq!(expected, got, "T = {frames}");
         }
     }
 
@@ -200,13 +205,9 @@ mod tests {
                 ((c * 7 + b * 3 + i) % 5) as f32 - 2.5
             })
             .into();
-            let expected = tracts.run(tvec!(input.clone().into())).unwrap();
-            let got = ours.run(tvec!(input.into())).unwrap();
-            assert_eq!(got[0].shape(), &[1, 3, bands / 2, t / 2]);
-            let bits = |t: &TValue| -> Vec<u32> {
-                t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().iter().map(|v| v.to_bits()).collect()
-            };
-            assert_eq!(bits(&expected[0]), bits(&got[0]), "T = {t}");
+            assert_eq!(ours.run(tvec!(input.clone().into())).unwrap()[0].shape(), &[1, 3, bands / 2, t / 2]);
+            let [expected, got] = output_bits(&tracts, &ours, input);
+            assert_eq!(expected, got, "T = {t}");
         }
     }
 
