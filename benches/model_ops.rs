@@ -1,7 +1,11 @@
 //! Where tract spends a model run, op by op (a profile, not a timed test): the shipped model
 //! as the app plans it (`EmotionModel::from_bytes`), or the ONNX file in `$MODEL` with its
 //! sidecar beside it (`$MODEL` with `.json` for `.onnx`), at T = 421 frames, 300 runs, each
-//! node's `eval` timed and summed by op name. `cargo bench --bench model_ops`. Session 10
+//! node's `eval` timed and summed by op name. `cargo bench --bench model_ops`. With
+//! `BY_NODE=1` the times are per node, and the plan's matrix products and patches are listed
+//! first with what tract chose for them (their `m`, `k`, `n` and matrix kernel): session 19
+//! read there that every convolution on the any-length time axis gets the same 64 × 3 kernel.
+//! Session 10
 //! used it to see that matrix products are about half of tract's time and `Im2col` plus
 //! `MaxPool` about a third, which onnxruntime spends much less on (README, "Speed").
 // Native only; on wasm32 this target is empty.
@@ -26,6 +30,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => ("the shipped model".to_string(), EmotionModel::from_bytes(EMBEDDED_ONNX, EMBEDDED_SIDECAR)?),
     };
     let plan = model.plan();
+    let by_node = std::env::var_os("BY_NODE").is_some();
+    if by_node {
+        for node in plan.model().nodes() {
+            let op = node.op();
+            if matches!(op.name().as_ref(), "OptMatMul" | "Im2col") {
+                println!("{:28} {:10} {}", node.name, op.name(), op.info()?.join("; "));
+            }
+        }
+    }
     let mut state = SimpleState::new(plan)?;
     let (t, rows) = (421, model.input_rows());
     let input: Tensor =
@@ -38,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         state.run_plan_with_eval(tvec!(input.clone().into()), |ctx, op_state, node, inputs| {
             let t0 = Instant::now();
             let out = eval(ctx, op_state, node, inputs);
-            let entry = by_op.entry(node.op().name().to_string()).or_default();
+            let key = if by_node { node.name.clone() } else { node.op().name().to_string() };
+            let entry = by_op.entry(key).or_default();
             entry.0 += t0.elapsed().as_secs_f64();
             entry.1 += 1;
             out
