@@ -136,7 +136,7 @@ class SerCnn2d(SerCnn):
     into the channels before the statistics pooling over time, which keeps where in frequency
     each pattern was."""
 
-    def __init__(self, widths=(16, 32, 64, 128), dropout=0.3, n_in=64, cmn=False):
+    def __init__(self, widths=(16, 32, 64, 128), dropout=0.3, n_in=64, cmn=False, time_stride=2):
         nn.Module.__init__(self)
         self.n_in = n_in
         self.attentive = False
@@ -149,13 +149,20 @@ class SerCnn2d(SerCnn):
         layers = []
         c_in = 1
         for i, w in enumerate(widths):
-            layers += [nn.Conv2d(c_in, w, 3, stride=2 if i == 0 else 1, padding=1, bias=False),
-                       nn.BatchNorm2d(w), nn.ReLU()]
+            if i == 0:
+                # time_stride 4 (only timed so far, layout_cost.py) halves every later layer's
+                # frames; its kernel then spans 5 frames so that no frame is skipped
+                kt = 3 if time_stride == 2 else 2 * time_stride - 3
+                conv = nn.Conv2d(c_in, w, (3, kt), stride=(2, time_stride), padding=(1, kt // 2), bias=False)
+            else:
+                conv = nn.Conv2d(c_in, w, 3, padding=1, bias=False)
+            layers += [conv, nn.BatchNorm2d(w), nn.ReLU()]
             if i < len(widths) - 1:
                 layers.append(nn.MaxPool2d(2))
             c_in = w
         self.body = nn.Sequential(*layers)
-        self.n_pools = len(widths)
+        # halvings of the time axis, for the pooling's mask of padded frames
+        self.n_pools = len(widths) - 1 + time_stride.bit_length() - 1
         bands = n_in // 2 ** len(widths)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(2 * c_in * bands, N_CLASSES)
