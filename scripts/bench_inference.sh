@@ -2,7 +2,8 @@
 # tract vs onnxruntime on the shipped model, same inputs, same run, single thread each, at
 # T = 300 frames (one 3 s timeline window) and T = 421 (a whole 4.2 s clip), both through the
 # model's one any-length plan. The two engines take turns, ROUNDS times (default 5), so a
-# change in the machine's load hits both; prints every round's ratio and the median. cargo runs
+# change in the machine's load hits both, and each is timed alike (the fastest of 5 runs of
+# 200 calls); prints every round's ratio and the median. cargo runs
 # tract's side here; scripts/bench_inference_ort.py times onnxruntime and does the arithmetic.
 # Needs the Python venv: scripts/setup.sh --python
 set -euo pipefail
@@ -15,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 for T in 300 421; do
   : >"$tmp/ratios"
   for r in $(seq "$rounds"); do
-    cargo bench --locked --bench inference -- --noplot "tract ser_cnn T=$T\$" 2>/dev/null >"$tmp/tract"
+    BEST_OF=1 cargo bench --locked --bench inference 2>/dev/null >"$tmp/tract"
     .venv/bin/python scripts/bench_inference_ort.py round "$T" "$r" "$tmp/tract" "$tmp/ratios"
   done
   .venv/bin/python scripts/bench_inference_ort.py median "$T" "$tmp/ratios"

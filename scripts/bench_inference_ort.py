@@ -5,8 +5,9 @@ Called by bench_inference.sh, from the repo root, with the venv's Python:
 
     bench_inference_ort.py round T R TRACT_LOG RATIOS
         times onnxruntime on models/ser_cnn.onnx at T frames (one thread, best of 5 x 200 calls),
-        reads tract's time from TRACT_LOG (the output of `cargo bench --bench inference`, whose
-        middle estimate it takes), prints round R's line and appends its ratio to RATIOS;
+        reads tract's time from TRACT_LOG (the output of `BEST_OF=1 cargo bench --bench
+        inference`: tract timed the same way), prints round R's line and appends its ratio to
+        RATIOS;
     bench_inference_ort.py median T RATIOS
         prints the median, lowest and highest of the ratios in RATIOS.
 """
@@ -16,20 +17,12 @@ import statistics
 import sys
 import timeit
 
-# criterion's units, as microseconds.
-UNIT_US = {"ns": 1e-3, "µs": 1, "us": 1, "ms": 1e3, "s": 1e6}
-
-
 def tract_us(log, frames):
-    """criterion's middle estimate for `tract ser_cnn T=<frames>`, in microseconds per call."""
-    lines = log.splitlines()
-    # A long benchmark name pushes "time:" to the next line.
-    timed = [l for i, line in enumerate(lines) if re.search(rf"tract ser_cnn T={frames}\b", line)
-             for l in lines[i:i + 2] if "time:" in l]
-    m = re.search(r"\[\S+ \S+ (\S+) (\S+) ", "\n".join(timed))
+    """tract's best of 5 x 200 calls at T = frames, in microseconds per call."""
+    m = re.search(rf"tract ser_cnn T={frames}: best of 5 x 200 calls (\S+) us/call", log)
     if not m:
-        sys.exit(f"bench_inference_ort: no criterion time for tract ser_cnn T={frames}")
-    return float(m.group(1)) * UNIT_US[m.group(2)]
+        sys.exit(f"bench_inference_ort: no time for tract ser_cnn T={frames}")
+    return float(m.group(1))
 
 
 def ort_us(frames):
