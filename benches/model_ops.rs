@@ -4,7 +4,8 @@
 //! node's `eval` timed and summed by op name. `cargo bench --bench model_ops`. With
 //! `BY_NODE=1` the times are per node, and the plan's matrix products and patches are listed
 //! first with what tract chose for them (their `m`, `k`, `n` and matrix kernel): session 19
-//! read there that every convolution on the any-length time axis gets the same 64 × 3 kernel.
+//! read there that, on an AVX-512 machine, every convolution on the any-length time axis
+//! gets the same 64 × 3 kernel.
 //! Session 10
 //! used it to see that matrix products are about half of tract's time and `Im2col` plus
 //! `MaxPool` about a third, which onnxruntime spends much less on (README, "Speed").

@@ -150,6 +150,7 @@ class SerCnn2d(SerCnn):
         c_in = 1
         for i, w in enumerate(widths):
             if i == 0:
+                assert time_stride in (2, 4), time_stride
                 # time_stride 4 (only timed so far, layout_cost.py) halves every later layer's
                 # frames; its kernel then spans 5 frames so that no frame is skipped
                 kt = 3 if time_stride == 2 else 2 * time_stride - 3
