@@ -1,7 +1,8 @@
 //! tract inference on the shipped model, for comparison with onnxruntime
 //! (scripts/bench_inference.sh runs both in the same run and prints the ratio). With
-//! `BEST_OF=1` it skips criterion and takes onnxruntime's statistic instead, the fastest of 5
-//! runs of 200 calls, so that both sides of the ratio are measured alike.
+//! `BEST_OF=300` (or 421) it skips criterion and times that length with onnxruntime's
+//! statistic, the fastest of 5 runs of 200 calls, so that both sides of the ratio are
+//! measured alike; any other value times both lengths.
 // Native only (criterion); on wasm32 this target is empty.
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
@@ -33,9 +34,9 @@ fn inference(c: &mut Criterion) {
 }
 
 /// onnxruntime's side takes the fastest of 5 runs of 200 calls (timeit); so does this.
-fn best_of() {
+fn best_of(only: Option<usize>) {
     let (model, inputs) = model_and_inputs();
-    for (frames, input) in &inputs {
+    for (frames, input) in inputs.iter().filter(|(frames, _)| only.is_none_or(|t| t == *frames)) {
         model.run(input, *frames).unwrap();
         let best = (0..5)
             .map(|_| {
@@ -56,8 +57,8 @@ criterion_group! {
     targets = inference
 }
 fn main() {
-    if std::env::var_os("BEST_OF").is_some() {
-        best_of();
+    if let Ok(frames) = std::env::var("BEST_OF") {
+        best_of(frames.parse().ok());
     } else {
         benches();
         Criterion::default().configure_from_args().final_summary();

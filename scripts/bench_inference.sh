@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 for T in 300 421; do
   : >"$tmp/ratios"
   for r in $(seq "$rounds"); do
-    BEST_OF=1 cargo bench --locked --bench inference 2>/dev/null >"$tmp/tract"
+    BEST_OF=$T cargo bench --locked --bench inference 2>/dev/null >"$tmp/tract"
     .venv/bin/python scripts/bench_inference_ort.py round "$T" "$r" "$tmp/tract" "$tmp/ratios"
   done
   .venv/bin/python scripts/bench_inference_ort.py median "$T" "$tmp/ratios"

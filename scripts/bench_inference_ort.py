@@ -5,7 +5,7 @@ Called by bench_inference.sh, from the repo root, with the venv's Python:
 
     bench_inference_ort.py round T R TRACT_LOG RATIOS
         times onnxruntime on models/ser_cnn.onnx at T frames (one thread, best of 5 x 200 calls),
-        reads tract's time from TRACT_LOG (the output of `BEST_OF=1 cargo bench --bench
+        reads tract's time from TRACT_LOG (the output of `BEST_OF=T cargo bench --bench
         inference`: tract timed the same way), prints round R's line and appends its ratio to
         RATIOS;
     bench_inference_ort.py median T RATIOS
