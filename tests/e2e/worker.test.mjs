@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  FIXTURE, ROOT, assertOwnReadsOnly, assertSameReport, exportReport, launch, longTasks, makeSpeechWav, openApp,
-  recordLongTasks, serPredict, startServer, watchNetwork,
+  FIXTURE, ROOT, assertOwnReadsOnly, assertSameReport, exportReport, fmtTasks as fmt, launch, makeSpeechWav, openApp,
+  overBudget, recordLongTasks, serPredict, startServer, traceTasks, watchNetwork,
 } from './helpers.mjs';
 
 const T = { timeout: 120_000 };
@@ -27,8 +27,9 @@ after(async () => {
   srv?.server.close();
 });
 
-/** A fresh context (no cache, no service worker) that records long tasks and console lines. */
-async function open({ blockWorker = false } = {}) {
+/** A fresh context (no cache, no service worker) that records long tasks and console lines;
+ * with `trace`, Chromium's trace of the page's tasks from before it loads (see traceTasks). */
+async function open({ blockWorker = false, trace = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const network = [];
   watchNetwork(context, network);
@@ -40,14 +41,15 @@ async function open({ blockWorker = false } = {}) {
   const page = await context.newPage();
   const lines = [];
   page.on('console', (m) => lines.push(m.text()));
+  const stopTrace = trace ? await traceTasks(page) : null;
   const problems = await openApp(page, srv.url);
-  return { context, page, network, fetched, lines, problems };
+  return { context, page, network, fetched, lines, problems, stopTrace };
 }
 
-const fmt = (tasks) => tasks.map((t) => `${t.duration.toFixed(0)} ms`).join(', ') || 'none';
-
-/** Analyses a file and returns [input-to-result ms, long tasks over that time]. */
+/** Analyses a file and returns [input-to-result ms, long tasks over that time, each with the
+ * page's own time in it (see traceTasks)]. */
 async function analyse(page, file) {
+  const stopTrace = await traceTasks(page);
   const before = await page.evaluate(() => performance.getEntriesByName('ser:input-to-result').length);
   await page.setInputFiles('[data-testid="file-input"]', file);
   await page.waitForFunction((n) => performance.getEntriesByName('ser:input-to-result').length > n, before, { timeout: 60_000 });
@@ -55,23 +57,25 @@ async function analyse(page, file) {
     const m = performance.getEntriesByName('ser:input-to-result').at(-1);
     return { start: m.startTime, end: m.startTime + m.duration };
   });
-  return [run.end - run.start, await longTasks(page, run.start, run.end)];
+  const judge = await stopTrace();
+  return [run.end - run.start, await judge(run.start, run.end)];
 }
 
 test('the model loads in the worker: the page shown, no long task until the model is ready; one download each', T, async () => {
-  const { context, page, network, fetched, lines, problems } = await open();
+  const { context, page, network, fetched, lines, problems, stopTrace } = await open({ trace: true });
   const [shown, ready, seen] = await page.evaluate(() => [
     performance.getEntriesByName('ser:app-shown')[0]?.startTime,
     performance.getEntriesByName('ser:model-ready')[0]?.startTime,
     performance.now()]);
+  const judge = await stopTrace();
   assert.ok(shown !== undefined && ready !== undefined, 'the page marks when it is shown and when the model is ready');
-  const before = await longTasks(page, 0, shown);
+  const before = await judge(0, shown);
   // Up to when the test saw the ready state, which takes in the frame that drew it.
-  const loading = await longTasks(page, shown, seen);
+  const loading = await judge(shown, seen);
   console.log(`# app shown at ${shown.toFixed(0)} ms, model ready at ${ready.toFixed(0)} ms (seen at ${seen.toFixed(0)} ms); long tasks before the app `
     + `was shown (the browser compiling the wasm as it arrives, the first layout): ${fmt(before)}; after: ${fmt(loading)}`);
   assert.ok(ready - shown > 300, 'the model loads after the page is shown (as it takes a few hundred ms)');
-  assert.deepEqual(loading.filter((t) => t.duration > 50), [], 'no task over 50 ms while the model loads');
+  assert.deepEqual(overBudget(loading), [], 'no task over 50 ms while the model loads');
   assert.equal(await page.getAttribute('html', 'data-compute'), 'worker', `the worker started: ${lines.join(' | ')}`);
   const count = (suffix) => fetched.filter((path) => path.endsWith(suffix)).length;
   assert.equal(count('compute-worker.js'), 1, 'the worker script');
@@ -88,7 +92,7 @@ test('an analysis leaves the page free: no task over 50 ms from input to result'
   for (const file of [FIXTURE, makeSpeechWav()]) {
     const [ms, tasks] = await analyse(page, file);
     console.log(`# ${file.split('/').pop()}: result in ${ms.toFixed(0)} ms; long tasks: ${fmt(tasks)}`);
-    assert.deepEqual(tasks.filter((t) => t.duration > 50), [], `no task over 50 ms analysing ${file}`);
+    assert.deepEqual(overBudget(tasks), [], `no task over 50 ms analysing ${file}`);
   }
   assertSameReport(await exportReport(page), serPredict(makeSpeechWav()));
   assert.deepEqual(problems, []);
