@@ -72,10 +72,10 @@ export function longTasks(page, from, to) {
 /** The page's own work in each long task. A long task's wall time counts whatever else the
  * machine ran meanwhile: on the shared 2-core CI machine tasks of 5-16 ms of the page's work
  * have taken 50-85 ms while other jobs held the cores. Chromium's trace of the page's main
- * thread gives each task's thread time as well, so a budget can be judged on the page's work.
+ * thread gives the thread's own time as well, so a budget can be judged on the page's work.
  * Call before the tasks to judge; the function it returns ends the trace and gives `judge`,
  * which returns the long tasks over [from, to] (as `longTasks` does) with `cpu`, the main
- * thread's own time in each (its whole duration where the trace has no such task). */
+ * thread's own time over each (its whole duration where the trace has nothing there). */
 export async function traceTasks(page) {
   const browser = page.context().browser();
   await browser.startTracing(page, { categories: ['toplevel', 'blink.user_timing'] });
@@ -85,18 +85,25 @@ export async function traceTasks(page) {
     const events = JSON.parse(String(await browser.stopTracing())).traceEvents;
     const clock = events.find((e) => e.name === 'test:clock');
     const offset = clock.ts / 1000 - clock.args.data.startTime;
-    const runs = events
-      .filter((e) => e.pid === clock.pid && e.tid === clock.tid && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask')
-      .map((e) => ({ start: e.ts / 1000 - offset, end: (e.ts + e.dur) / 1000 - offset, cpu: (e.tdur ?? e.dur) / 1000 }));
+    // The thread's outermost events: a task, and the microtasks run after it (a long task
+    // counts both), each with its thread time.
+    const outer = [];
+    for (const e of events.filter((x) => x.pid === clock.pid && x.tid === clock.tid && x.ph === 'X' && x.cat === 'toplevel')
+      .sort((a, b) => a.ts - b.ts)) {
+      const [start, end] = [e.ts / 1000 - offset, (e.ts + e.dur) / 1000 - offset];
+      if (outer.length && start < outer.at(-1).end) continue; // inside the one before
+      outer.push({ start, end, cpu: (e.tdur ?? e.dur) / 1000 });
+    }
     return async function judge(from, to) {
       return (await longTasks(page, from, to)).map((t) => {
-        let match = null;
-        let most = t.duration / 2;
-        for (const r of runs) {
-          const overlap = Math.min(r.end, t.start + t.duration) - Math.max(r.start, t.start);
-          if (overlap > most) [match, most] = [r, overlap];
+        let [cpu, covered] = [0, 0];
+        for (const o of outer) {
+          const overlap = Math.min(o.end, t.start + t.duration) - Math.max(o.start, t.start);
+          if (overlap <= 0) continue;
+          covered += overlap;
+          cpu += o.end > o.start ? o.cpu * Math.min(1, overlap / (o.end - o.start)) : 0;
         }
-        return { ...t, cpu: match ? match.cpu : t.duration };
+        return { ...t, cpu: covered >= t.duration / 2 ? cpu : t.duration };
       });
     };
   };
