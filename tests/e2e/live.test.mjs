@@ -41,6 +41,22 @@ before(async () => {
   // Before the page's own scripts: every long task, and every live update with its time.
   await recordLongTasks(context);
   await context.addInitScript(() => {
+    // Every chunk of samples the recorder worklet posts to the page: when it arrived, and the
+    // recording's frames through its end (`record` starts the count again).
+    window.__chunks = [];
+    const onmessage = Object.getOwnPropertyDescriptor(MessagePort.prototype, 'onmessage');
+    Object.defineProperty(MessagePort.prototype, 'onmessage', {
+      configurable: true,
+      get: onmessage.get,
+      set(handler) {
+        onmessage.set.call(this, handler && ((e) => {
+          if (e.data instanceof Float32Array) {
+            window.__chunks.push({ t: performance.now(), through: (window.__chunks.at(-1)?.through ?? 0) + e.data.length });
+          }
+          return handler(e);
+        }));
+      },
+    });
     window.__updates = [];
     new MutationObserver((records) => {
       for (const r of records) {
@@ -70,6 +86,7 @@ async function waitForRecordingResult() {
 }
 
 async function record(seconds) {
+  await page.evaluate(() => { window.__chunks = []; });
   await page.getByRole('button', { name: /Record from the microphone/ }).click();
   await page.locator('[data-testid="live-view"]').waitFor({ timeout: 20_000 });
   const start = await now();
@@ -121,16 +138,31 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
     + `readout behind the audio by ${Math.min(...lag).toFixed(0)} to ${Math.max(...lag).toFixed(0)} ms more than at the first update; `
     + `model run on the window: median ${modelMs[modelMs.length >> 1].toFixed(1)} ms, max ${modelMs[modelMs.length - 1].toFixed(1)} ms`);
   console.log(`# labels: ${labels.filter((l, i) => i === 0 || l !== labels[i - 1]).join(' → ')}`);
-  // Absolute lag: the recording's first sample was captured one chunk (4096 frames, the
-  // worklet's) before that chunk reached the page, so the last sample a reading covers was
-  // captured at firstChunkAt - chunk + end. Lag: from then to the reading on the page;
-  // staleness: from then to the next reading (the readout's age just before it changes).
+  // Lag: from when the last sample a reading covers was captured to the reading on the page;
+  // staleness: from then to the next reading (the readout's age just before it changes). A
+  // sample is dated from the arrival of the worklet chunk that held it, less the frames after
+  // it in that chunk (the worklet posts a chunk once it is full, so its buffering counts). Not
+  // from the first chunk as if the browser delivered the microphone in real time: on a busy
+  // machine its audio thread falls behind (the fake microphone's chunks reached the page up to
+  // 0.3-0.8 s behind real time in 2 of 7 runs on the 2-core dev machine), which the page cannot
+  // help; that delay is logged apart.
   const rateHz = Number(await page.locator('[data-testid="save-recording"]').getAttribute('data-rate'));
-  const captured = (u) => firstChunkAt - (4096 / rateHz) * 1000 + u.end;
-  const absLag = updates.map((u) => u.t - captured(u)).sort((a, b) => a - b);
-  const stale = updates.slice(1).map((u, i) => u.t - captured(updates[i])).sort((a, b) => a - b);
+  const chunks = await page.evaluate(() => window.__chunks);
+  const captured = (u) => {
+    const frame = (u.end / 1000) * rateHz;
+    const chunk = chunks.find((c) => c.through >= frame);
+    return chunk ? chunk.t - ((chunk.through - frame) / rateHz) * 1000 : NaN;
+  };
+  const realTime = (u) => firstChunkAt - (chunks[0].through / rateHz) * 1000 + u.end;
+  const sorted = (values) => values.sort((a, b) => a - b);
+  const absLag = sorted(updates.map((u) => u.t - captured(u)));
+  const stale = sorted(updates.slice(1).map((u, i) => u.t - captured(updates[i])));
+  const behind = sorted(chunks.map((c) => c.t - (firstChunkAt + ((c.through - chunks[0].through) / rateHz) * 1000)));
+  const realLag = sorted(updates.map((u) => u.t - realTime(u)));
   console.log(`# readout lag behind the microphone: median ${absLag[absLag.length >> 1].toFixed(0)} ms, max ${absLag.at(-1).toFixed(0)} ms; `
-    + `age of the readout just before it changes: median ${stale[stale.length >> 1].toFixed(0)} ms, max ${stale.at(-1).toFixed(0)} ms`);
+    + `age of the readout just before it changes: median ${stale[stale.length >> 1].toFixed(0)} ms, max ${stale.at(-1).toFixed(0)} ms; `
+    + `the browser's delivery of the microphone to the page, behind real time: up to ${behind.at(-1).toFixed(0)} ms `
+    + `(the lag counting it too: median ${realLag[realLag.length >> 1].toFixed(0)} ms, max ${realLag.at(-1).toFixed(0)} ms)`);
   const during = await judge(start, stopAt);
   console.log(`# long tasks while recording: ${fmt(during)}; during the analysis after stop: ${fmt(await judge(stopAt, resultAt))}`);
   assert.ok(updates.length >= micSeconds * 2, `${updates.length} updates in ${micSeconds.toFixed(1)} s`);
@@ -153,7 +185,7 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
   console.log(`# label runs (readings each): ${stayed.map(([l, n]) => `${l}×${n}`).join(' ')}; renders that showed two or more readings: ${merged}`);
   const flickers = stayed.filter(([l, n, next]) => n < 2 && l !== 'listening…' && next !== 'listening…');
   assert.deepEqual(flickers, [], 'no label but "listening…" shown for a single reading');
-  assert.ok(absLag.at(-1) <= 300, `the readout lags the microphone by at most 300 ms (${absLag.at(-1).toFixed(0)} ms)`);
+  assert.ok(absLag.every((l) => l <= 300), `the readout lags the microphone by at most 300 ms (${absLag.at(-1).toFixed(0)} ms)`);
 
   // No main-thread task over 50 ms while recording: of the page's own work (see traceTasks).
   assert.deepEqual(overBudget(during), [], 'no task over 50 ms while recording');
