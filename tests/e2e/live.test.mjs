@@ -58,15 +58,22 @@ before(async () => {
       },
     });
     window.__updates = [];
+    const seen = (el) => {
+      if (el?.dataset?.testid !== 'live-emotion' || !el.dataset.updated) return;
+      if (window.__updates.at(-1)?.seq === Number(el.dataset.seq)) return;
+      window.__updates.push({ t: performance.now(), end: Number(el.dataset.updated), text: el.textContent, modelMs: Number(el.dataset.modelMs),
+        seq: Number(el.dataset.seq), namedAt: Number(el.dataset.namedAt) });
+    };
+    // A reading changes the readout's attributes, or (from "listening…" to an emotion) makes
+    // the readout anew, which only a watch on added nodes sees.
     new MutationObserver((records) => {
       for (const r of records) {
-        const el = r.target;
-        if (el.dataset?.testid === 'live-emotion' && el.dataset.updated) {
-          window.__updates.push({ t: performance.now(), end: Number(el.dataset.updated), text: el.textContent, modelMs: Number(el.dataset.modelMs),
-            seq: Number(el.dataset.seq), namedAt: Number(el.dataset.namedAt) });
+        if (r.type === 'attributes') seen(r.target);
+        for (const n of r.addedNodes) {
+          if (n.nodeType === Node.ELEMENT_NODE) [n, ...n.querySelectorAll('[data-testid="live-emotion"]')].forEach(seen);
         }
       }
-    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-updated'] });
+    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-updated'] });
   });
   page = await context.newPage();
   problems = await openApp(page, srv.url);
