@@ -104,7 +104,9 @@ test('recording through the (fake) microphone draws a result', T, async () => {
   } else {
     assert.ok(labels.includes(said), said);
   }
-  const hint = await page.locator('.result .hint').first().textContent();
+  // The plots' hint comes a task after the answer (the view is made in two steps): wait for it
+  // by its text, not for the first hint on show.
+  const hint = await page.locator('.result .hint', { hasText: / s recorded, / }).first().textContent();
   const seconds = Number(hint.match(/^([\d.]+) s recorded/)[1]);
   assert.ok(seconds > 3, `recorded ${seconds} s`);
 });
