@@ -172,12 +172,13 @@ test('live mode: the last 3 s every quarter second, the spectrogram scrolls, no 
     const chunk = chunks.find((c) => c.through >= frame);
     return chunk ? chunk.t - ((chunk.through - frame) / rateHz) * 1000 : NaN;
   };
-  const realTime = (u) => firstChunkAt - (chunks[0].through / rateHz) * 1000 + u.end;
+  // When the recording's first sample was captured, were the microphone delivered in real time.
+  const realStart = firstChunkAt - (chunks[0].through / rateHz) * 1000;
   const sorted = (values) => values.sort((a, b) => a - b);
   const absLag = sorted(updates.map((u) => u.t - captured(u)));
   const stale = sorted(updates.slice(1).map((u, i) => u.t - captured(updates[i])));
-  const behind = sorted(chunks.map((c) => c.t - (firstChunkAt + ((c.through - chunks[0].through) / rateHz) * 1000)));
-  const realLag = sorted(updates.map((u) => u.t - realTime(u)));
+  const behind = sorted(chunks.map((c) => c.t - (realStart + (c.through / rateHz) * 1000)));
+  const realLag = sorted(updates.map((u) => u.t - (realStart + u.end)));
   console.log(`# readout lag behind the microphone: median ${absLag[absLag.length >> 1].toFixed(0)} ms, max ${absLag.at(-1).toFixed(0)} ms `
     + `(${absLag.filter((l) => !(l <= 300)).length} of ${absLag.length} over 300 ms); `
     + `age of the readout just before it changes: median ${stale[stale.length >> 1].toFixed(0)} ms, max ${stale.at(-1).toFixed(0)} ms; `
