@@ -117,6 +117,12 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
     lengths = export.lengths[tr]
     labels = export.label[tr]
+    adversary = SpeakerAdversary.for_model(model, export.speaker[tr], getattr(args, "adv_speaker", 0.0))
+    if adversary is not None:
+        # its own optimiser: the network's schedule and weight decay stay as without it
+        adv_opt = torch.optim.AdamW(adversary.parameters(), lr=args.lr, weight_decay=args.wd)
+        total_steps = args.epochs * steps_per_epoch
+        step = 0
     best = (-1.0, 0.0, -1, None)
     history = []
     # Optional exponential moving average of the weights (and BatchNorm statistics): the
@@ -147,14 +153,21 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
                 perm = rng.permutation(len(b))
                 x = lam * x + (1.0 - lam) * x[perm]
                 lens = np.maximum(lens, lens[perm])
-                logits = model.logits_normalized(torch.from_numpy(x), torch.from_numpy(lens))
-                loss = lam * loss_fn(logits, y) + (1.0 - lam) * loss_fn(logits, y[torch.from_numpy(perm)])
             else:
-                logits = model.logits_normalized(torch.from_numpy(x), torch.from_numpy(lens))
-                loss = loss_fn(logits, y)
+                lam, perm = 1.0, np.arange(len(b))
+            emb = model.embed(torch.from_numpy(x), torch.from_numpy(lens))
+            logits = model.head(model.dropout(emb))
+            loss = lam * loss_fn(logits, y) + (1.0 - lam) * loss_fn(logits, y[torch.from_numpy(perm)])
+            emotion_loss = float(loss.detach())
+            if adversary is not None:
+                step += 1
+                loss = loss + adversary.loss(emb, b, perm, lam, step / total_steps)
+                adv_opt.zero_grad()
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if adversary is not None:
+                adv_opt.step()
             sched.step()
             if ema is not None:
                 with torch.no_grad():
@@ -163,7 +176,7 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
                             e.mul_(args.ema).add_(v, alpha=1.0 - args.ema)
                         else:
                             e.copy_(v)
-            loss_sum += float(loss.detach()) * len(b)
+            loss_sum += emotion_loss * len(b)
             correct += int((logits.argmax(1) == y).sum())
             total += len(b)
         judged = ema if ema is not None else model
@@ -192,6 +205,47 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     said = "no validation" if best[0] is None else f"val UAR {best[0]:.3f}"
     log(f"{tag}: selected epoch {best[2]} ({said}), {secs:.0f}s", logfh)
     return model, {"best_epoch": best[2], "val_uar": best[0], "train_seconds": secs, "history": history}
+
+
+class GradientReversal(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -ctx.scale * grad, None
+
+
+class SpeakerAdversary(nn.Module):
+    """Speaker-adversarial training (--adv-speaker): a small classifier guesses the training
+    speaker from the clip's pooled features, and the network is pushed, through a reversed
+    gradient, to make that guess fail, so its features carry less of who is speaking. Only
+    the network is exported; the adversary is dropped after training. The reversal's weight
+    rises from 0 to LAMBDA over training (Ganin & Lempitsky's schedule), so the features form
+    before they are pushed."""
+
+    def __init__(self, dim, speakers, weight):
+        super().__init__()
+        names = sorted(set(speakers))
+        self.speaker_ids = torch.as_tensor(np.searchsorted(names, speakers))
+        self.weight = weight
+        self.net = nn.Sequential(nn.Linear(dim, 128), nn.ReLU(), nn.Linear(128, len(names)))
+
+    @classmethod
+    def for_model(cls, model, speakers, weight):
+        if not weight:
+            return None
+        return cls(model.head.in_features, speakers, weight)
+
+    def loss(self, emb, items, perm, lam, progress):
+        """The speaker loss for a batch; `items` are positions in the training set, mixup as the emotion's."""
+        scale = self.weight * (2.0 / (1.0 + np.exp(-10.0 * progress)) - 1.0)
+        logits = self.net(GradientReversal.apply(emb, scale))
+        ce = nn.functional.cross_entropy
+        spk = self.speaker_ids[torch.as_tensor(items)]
+        return lam * ce(logits, spk) + (1.0 - lam) * ce(logits, spk[torch.from_numpy(perm)])
 
 
 def rounded(val_uar):
@@ -226,6 +280,8 @@ def training_key(job):
     args = {k: v for k, v in job["args"].items() if k not in NOT_TRAINING_ARGS}
     if job["variant"] not in VARIANTS_2D:
         args.pop("widths_2d", None)  # added with the 2-D members; the 1-D ones never read it
+    if not args.get("adv_speaker"):
+        args.pop("adv_speaker", None)  # added in session 21; off, the training is as before
     if args.get("val", True):
         args.pop("val", None)  # the default, so members trained before --no-val existed still match
     return json.dumps([job["fold"], job["test"], job["val"], job["train"], job["variant"], job["feature"],
@@ -591,6 +647,9 @@ def parse_args():
                          "the clip's own mean per row subtracted, in the graph) or cmvn (mean and "
                          "variance), all 1-D CNNs; or, log-mel only, c2d (a 2-D CNN over bands and frames, "
                          "--widths-2d) or c2dcmn (the same after the clip's mean per band); outputs are averaged")
+    ap.add_argument("--adv-speaker", type=float, default=0.0,
+                    help="speaker-adversarial training: weight of the reversed speaker-classifier gradient "
+                         "(0: off; see SpeakerAdversary)")
     ap.add_argument("--stride1", type=int, default=2, help="stride of the first convolution (1 or 2)")
     ap.add_argument("--folds", default="1,2,3,4,5", help="comma-separated folds to run ('' for none)")
     ap.add_argument("--no-final", dest="final", action="store_false")
