@@ -74,7 +74,9 @@ test('the model loads in the worker: the page shown, no long task until the mode
   const loading = await judge(shown, seen);
   console.log(`# app shown at ${shown.toFixed(0)} ms, model ready at ${ready.toFixed(0)} ms (seen at ${seen.toFixed(0)} ms); long tasks before the app `
     + `was shown (the browser compiling the wasm as it arrives, the first layout): ${fmt(before)}; after: ${fmt(loading)}`);
-  assert.ok(ready - shown > 300, 'the model loads after the page is shown (as it takes a few hundred ms)');
+  // Shown first, then ready: a page that waited for the model to show itself fails this on any
+  // machine (a fixed gap, as before, could fail on a fast one).
+  assert.ok(ready > shown, 'the page is shown before the model is ready, not held back by it');
   assert.deepEqual(overBudget(loading), [], 'no task over 50 ms while the model loads');
   assert.equal(await page.getAttribute('html', 'data-compute'), 'worker', `the worker started: ${lines.join(' | ')}`);
   const count = (suffix) => fetched.filter((path) => path.endsWith(suffix)).length;
