@@ -10,6 +10,7 @@ which equals voice_offset.py's figures.
     .venv/bin/python models/train/voice_head_exp.py models/train/work/exp_wide45_s0 ...
 """
 
+import argparse
 import os
 import sys
 
@@ -23,11 +24,6 @@ import voice_offset as vo  # noqa: E402
 from metrics import confusion, figures  # noqa: E402
 
 FOLDS = [1, 2, 3, 4, 5]
-
-
-class Args:
-    oof = None
-    features = os.path.join(HERE, "work", "features_logmel_c4_s0")
 
 
 def features(oof, idx, r, with_lean):
@@ -48,10 +44,12 @@ def fit(oof, train, r, with_lean):
 
 
 def main():
-    for run in sys.argv[1:]:
-        args = Args()
-        args.probs = [run]
-        _, oof = vo.load(args)[0]
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", nargs="+", help="CV runs' folders of fold{k}_test_probs.npy")
+    ap.add_argument("--features", default=os.path.join(HERE, "work", "features_logmel_c4_s0"))
+    a = ap.parse_args()
+    for run in a.runs:
+        _, oof = vo.load(argparse.Namespace(oof=None, probs=[run], features=a.features))[0]
         every = np.arange(len(oof.paths))
         for mode in ("shift", "head", "head_cold"):
             per_fold = []
