@@ -88,19 +88,13 @@ def clips_mode(oof):
     scored = oof.labels != vo.NEUTRAL
 
     def run(baseline_of, kinds):
-        def fold_figs(k, train_folds, s):
-            # r from the same kinds of clips as b, over the training folds' actors
-            r = oof.logp[np.isin(oof.folds, train_folds) & np.isin(oof.labels, kinds)].mean(0)
-            idx = np.nonzero((oof.folds == k) & scored)[0]
-            lean = np.array([oof.logp[baseline_of[oof.actor[i]]].mean(0) - r for i in idx])
-            return acc_uar(oof.labels[idx], (oof.logp[idx] - s * lean).argmax(1))
-
+        variant = oof.with_baseline(baseline_of, scored, kinds)
         rows = []
         for k in FOLDS:
             train = [f for f in FOLDS if f != k]
-            s = max(vo.GRID, key=lambda s: (np.mean([fold_figs(kk, [f for f in train if f != kk], s)[1]
-                                                     for kk in train]), -s))
-            rows.append(fold_figs(k, train, s) + (float(s),))
+            s = vo.choose_strength(variant, train)
+            idx = variant.scored_in([k])
+            rows.append(acc_uar(variant.labels[idx], variant.predict(idx, variant.reference(train), s)) + (float(s),))
         return rows
 
     cold = [acc_uar(oof.labels[(oof.folds == k) & scored], oof.logp[(oof.folds == k) & scored].argmax(1))

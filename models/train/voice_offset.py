@@ -29,6 +29,7 @@ fitted on all five folds.
 """
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -70,10 +71,18 @@ class Oof:
             self.baseline_of[actor] = chosen
             self.scored[chosen] = False
         self.actor = np.array([actor_of(p) for p in self.paths])
+        self.reference_labels = [NEUTRAL]
+
+    def with_baseline(self, baseline_of, scored, reference_labels=(NEUTRAL,)):
+        """The same predictions with other baseline clips per actor, other scored clips, and r
+        from clips of `reference_labels` (what b's clips are) instead of the neutral ones."""
+        other = copy.copy(self)
+        other.baseline_of, other.scored, other.reference_labels = baseline_of, scored, list(reference_labels)
+        return other
 
     def reference(self, folds):
-        """Mean log-probabilities of every neutral clip of these folds' actors."""
-        m = np.isin(self.folds, list(folds)) & (self.labels == NEUTRAL)
+        """Mean log-probabilities of every neutral clip (or of `reference_labels`) of these folds' actors."""
+        m = np.isin(self.folds, list(folds)) & np.isin(self.labels, self.reference_labels)
         return self.logp[m].mean(axis=0)
 
     def offsets(self, idx, r):
