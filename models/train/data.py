@@ -151,11 +151,39 @@ class FreqWarp:
         self.positions = np.arange(n_mels, dtype=np.float64)
 
     def __call__(self, crop, rng):
-        factor = rng.uniform(1.0 - self.amount, 1.0 + self.amount)
+        return self.stretch(crop, rng.uniform(1.0 - self.amount, 1.0 + self.amount))
+
+    def stretch(self, rows, factor):
+        """`rows` [T, n_mels] with what was at centre_k / factor moved to band k."""
         pos = np.interp(self.centres / factor, self.centres, self.positions)
         lo = np.minimum(pos.astype(np.int64), len(pos) - 2)
         w = (pos - lo).astype(np.float32)
-        return crop[:, lo] * (1.0 - w) + crop[:, lo + 1] * w
+        return rows[:, lo] * (1.0 - w) + rows[:, lo + 1] * w
+
+
+class PitchShift(FreqWarp):
+    """Pitch perturbation on log-mel frames that keeps the formants: each crop's spectral
+    envelope (its log-mel rows smoothed across bands: the first `envelope_coefficients` DCT
+    coefficients, as an MFCC keeps them) stays where it is, and only the fine structure on top
+    of it (the harmonics, resolved in the bands below about 2 kHz) is stretched along frequency
+    by 2^(u/12), u drawn uniformly from [-semitones, semitones] per crop. FreqWarp (VTLP)
+    stretches both, as a longer or shorter vocal tract would; this moves the voice's pitch
+    alone, as a speaker with a higher or lower voice but the same vowels would sound."""
+
+    def __init__(self, semitones, n_mels, fmax, envelope_coefficients=12):
+        super().__init__(0.0, n_mels, fmax)
+        self.semitones = semitones
+        k = np.arange(n_mels)[:, None]
+        m = np.arange(n_mels)[None, :]
+        dct = np.cos(np.pi * k * (2 * m + 1) / (2 * n_mels)) * np.sqrt(2.0 / n_mels)
+        dct[0] /= np.sqrt(2.0)  # orthonormal, so its transpose inverts it
+        keep = dct[:envelope_coefficients]
+        self.smooth = (keep.T @ keep).astype(np.float32)  # [n_mels, n_mels]: projection on the envelope
+
+    def __call__(self, crop, rng):
+        factor = 2.0 ** (rng.uniform(-self.semitones, self.semitones) / 12.0)
+        envelope = crop @ self.smooth
+        return envelope + self.stretch(crop - envelope, factor)
 
 
 def spec_augment(x, lens, rng, n_freq=2, max_f_frac=0.15, n_time=2, max_t_frac=0.1):

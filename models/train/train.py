@@ -31,6 +31,7 @@ from data import (  # noqa: E402
     N_FOLDS,
     Export,
     FreqWarp,
+    PitchShift,
     build_batch,
     fold_test_actors,
     fold_val_actors,
@@ -137,6 +138,10 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
     if args.vtlp > 0 and export.params["feature"] == "logmel":
         fp = export.params["feature_params"]
         warp = FreqWarp(args.vtlp, fp["n_mels"], fp["fmax"])
+    if getattr(args, "pitch_shift", 0.0) > 0 and export.params["feature"] == "logmel":
+        assert warp is None, "--vtlp and --pitch-shift are not combined"
+        fp = export.params["feature_params"]
+        warp = PitchShift(args.pitch_shift, fp["n_mels"], fp["fmax"])
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
         f"{draws} draws/epoch, {args.epochs} epochs", logfh)
     for epoch in range(1, args.epochs + 1):
@@ -282,6 +287,8 @@ def training_key(job):
         args.pop("widths_2d", None)  # added with the 2-D members; the 1-D ones never read it
     if not args.get("adv_speaker"):
         args.pop("adv_speaker", None)  # added in session 21; off, the training is as before
+    if not args.get("pitch_shift"):
+        args.pop("pitch_shift", None)  # added in session 22; off, the training is as before
     if args.get("val", True):
         args.pop("val", None)  # the default, so members trained before --no-val existed still match
     return json.dumps([job["fold"], job["test"], job["val"], job["train"], job["variant"], job["feature"],
@@ -628,6 +635,9 @@ def parse_args():
     ap.add_argument("--vtlp", type=float, default=0.0,
                     help="vocal-tract-length perturbation of log-mel members: stretch each crop's "
                          "frequency axis by a factor drawn from [1 - VTLP, 1 + VTLP] (0: off)")
+    ap.add_argument("--pitch-shift", type=float, default=0.0,
+                    help="pitch perturbation of log-mel members that keeps the formants: each crop's "
+                         "harmonics moved by up to this many semitones either way (0: off; data.PitchShift)")
     ap.add_argument("--corpus-share", default="ravdess=0.5,tess=0.25,savee=0.25",
                     help="share of the training draws per corpus (classes are then balanced overall)")
     ap.add_argument("--widths", default="64,128,128,192", help="channels of the 4 conv layers")
