@@ -173,11 +173,12 @@ class PitchShift(FreqWarp):
     def __init__(self, semitones, n_mels, fmax, envelope_coefficients=12):
         super().__init__(0.0, n_mels, fmax)
         self.semitones = semitones
-        k = np.arange(n_mels)[:, None]
-        m = np.arange(n_mels)[None, :]
-        dct = np.cos(np.pi * k * (2 * m + 1) / (2 * n_mels)) * np.sqrt(2.0 / n_mels)
-        dct[0] /= np.sqrt(2.0)  # orthonormal, so its transpose inverts it
-        keep = dct[:envelope_coefficients]
+        import torch
+
+        from model import dct_matrix
+
+        # orthonormal, so its transpose takes the kept coefficients back to the bands
+        keep = dct_matrix(envelope_coefficients, n_mels, torch.float64).numpy()
         self.smooth = (keep.T @ keep).astype(np.float32)  # [n_mels, n_mels]: projection on the envelope
 
     def __call__(self, crop, rng):

@@ -175,13 +175,13 @@ class SerCnn2d(SerCnn):
         return self.pool(h.flatten(1, 2), lengths)  # [B, C * bands, T']
 
 
-def dct_matrix(n_mfcc, n_mels):
+def dct_matrix(n_mfcc, n_mels, dtype=torch.float32):
     """librosa's MFCC transform: the orthonormal DCT-II of the log-mel rows, first n_mfcc."""
     k = torch.arange(n_mfcc, dtype=torch.float64)[:, None]
     m = torch.arange(n_mels, dtype=torch.float64)[None, :]
     d = torch.cos(torch.pi * k * (2 * m + 1) / (2 * n_mels)) * (2.0 / n_mels) ** 0.5
     d[0] /= 2.0 ** 0.5
-    return d.to(torch.float32)
+    return d.to(dtype)
 
 
 class FromLogMel(nn.Module):

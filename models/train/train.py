@@ -135,13 +135,12 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
         ema.eval()
     # Frequency warping needs the mel axis, so it applies to log-mel members only.
     warp = None
-    if args.vtlp > 0 and export.params["feature"] == "logmel":
+    pitch_shift = getattr(args, "pitch_shift", 0.0)
+    if (args.vtlp > 0 or pitch_shift > 0) and export.params["feature"] == "logmel":
+        assert not (args.vtlp > 0 and pitch_shift > 0), "--vtlp and --pitch-shift are not combined"
         fp = export.params["feature_params"]
-        warp = FreqWarp(args.vtlp, fp["n_mels"], fp["fmax"])
-    if getattr(args, "pitch_shift", 0.0) > 0 and export.params["feature"] == "logmel":
-        assert warp is None, "--vtlp and --pitch-shift are not combined"
-        fp = export.params["feature_params"]
-        warp = PitchShift(args.pitch_shift, fp["n_mels"], fp["fmax"])
+        warp = (FreqWarp(args.vtlp, fp["n_mels"], fp["fmax"]) if args.vtlp > 0
+                else PitchShift(pitch_shift, fp["n_mels"], fp["fmax"]))
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
         f"{draws} draws/epoch, {args.epochs} epochs", logfh)
     for epoch in range(1, args.epochs + 1):
