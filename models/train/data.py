@@ -119,9 +119,12 @@ def make_batches(lengths, n_draws, batch_size, rng, weights, window):
     return [batches[i] for i in order]
 
 
-def build_batch(export, idx, window, rng, mean, std, warp=None):
+def build_batch(export, idx, window, rng, mean, std, warp=None, source=None):
     """Random crops of at most `window` frames, normalised, zero-padded: ([B, F, L], lengths).
-    `warp` (a FreqWarp) stretches each crop's frequency axis by its own random factor."""
+    `warp` (a FreqWarp) stretches each crop's frequency axis by its own random factor. The crops
+    come from `source` where given (an export of the same items, e.g. the log-mel one that an
+    MFCC member's warp reads through `ThenMfcc`), else from `export`."""
+    source = export if source is None else source
     lens = np.minimum(export.lengths[idx], window)
     L = int(lens.max())
     x = np.zeros((len(idx), export.n_features, L), np.float32)
@@ -129,7 +132,7 @@ def build_batch(export, idx, window, rng, mean, std, warp=None):
         T = export.lengths[i]
         n = lens[j]
         start = rng.integers(0, T - n + 1)
-        crop = export.frames(i)[start:start + n]
+        crop = source.frames(i)[start:start + n]
         if warp is not None:
             crop = warp(crop, rng)
         x[j, :, :n] = ((crop - mean) / std).T
@@ -185,6 +188,22 @@ class PitchShift(FreqWarp):
         factor = 2.0 ** (rng.uniform(-self.semitones, self.semitones) / 12.0)
         envelope = crop @ self.smooth
         return envelope + self.stretch(crop - envelope, factor)
+
+
+class ThenMfcc:
+    """A log-mel warp for an MFCC member: the crop is warped as log-mel frames, then taken to
+    its MFCCs by librosa's DCT (as the graph's FromLogMel does at inference)."""
+
+    def __init__(self, warp, n_mfcc, n_mels):
+        import torch
+
+        from model import dct_matrix
+
+        self.warp = warp
+        self.dct_t = dct_matrix(n_mfcc, n_mels, torch.float64).numpy().T.astype(np.float32)  # [n_mels, n_mfcc]
+
+    def __call__(self, crop, rng):
+        return self.warp(crop, rng) @ self.dct_t
 
 
 def spec_augment(x, lens, rng, n_freq=2, max_f_frac=0.15, n_time=2, max_t_frac=0.1):

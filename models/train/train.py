@@ -38,6 +38,7 @@ from data import (  # noqa: E402
     make_batches,
     ravdess_speaker,
     sampling_weights,
+    ThenMfcc,
     spec_augment,
 )
 from metrics import confusion, figures, mean_std  # noqa: E402
@@ -98,7 +99,9 @@ def predict_clips(model, export, idx):
     return out
 
 
-def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, variant="plain"):
+def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, variant="plain", source=None):
+    """`source`: the log-mel export of the same items, for an MFCC member whose crops are pitch
+    shifted as log-mel frames before their DCT (`--pitch-shift`)."""
     t0 = time.time()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -133,7 +136,8 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
         ema = make_model(args, variant, export.n_features)
         ema.load_state_dict(model.state_dict())
         ema.eval()
-    # Frequency warping needs the mel axis, so it applies to log-mel members only.
+    # Frequency warping needs the mel axis: VTLP applies to log-mel members only, the pitch
+    # shift also to MFCC members, on the log-mel crop (`source`) before its DCT.
     warp = None
     pitch_shift = getattr(args, "pitch_shift", 0.0)
     if (args.vtlp > 0 or pitch_shift > 0) and export.params["feature"] == "logmel":
@@ -141,6 +145,13 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
         fp = export.params["feature_params"]
         warp = (FreqWarp(args.vtlp, fp["n_mels"], fp["fmax"]) if args.vtlp > 0
                 else PitchShift(pitch_shift, fp["n_mels"], fp["fmax"]))
+    elif pitch_shift > 0 and export.params["feature"] == "mfcc":
+        assert source is not None and source.params["feature"] == "logmel", "an MFCC member's pitch shift reads log-mel"
+        assert list(source.path) == list(export.path) and np.array_equal(source.lengths, export.lengths)
+        fp = source.params["feature_params"]
+        warp = ThenMfcc(PitchShift(pitch_shift, fp["n_mels"], fp["fmax"]), export.n_features, fp["n_mels"])
+    else:
+        source = None
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
         f"{draws} draws/epoch, {args.epochs} epochs", logfh)
     for epoch in range(1, args.epochs + 1):
@@ -148,7 +159,7 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
         batches = make_batches(lengths, draws, args.batch, rng, weights, args.window)
         total, correct, loss_sum = 0, 0, 0.0
         for b in batches:
-            x, lens = build_batch(export, tr[b], args.window, rng, mean, std, warp)
+            x, lens = build_batch(export, tr[b], args.window, rng, mean, std, warp, source)
             if args.specaug:
                 x = spec_augment(x, lens, rng)
             y = torch.from_numpy(labels[b])
@@ -263,9 +274,10 @@ def train_job(job):
     torch.set_num_threads(job["threads"])
     args = argparse.Namespace(**job["args"])
     export = Export(job["feat_dir"], mmap=True)
+    source = Export(job["source_dir"], mmap=True) if job.get("source_dir") else None
     with open(job["log_path"], "w") as logfh:
         model, info = train_model(export, job["train"], job["val"], args, job["seed"], logfh, job["tag"],
-                                  job["variant"])
+                                  job["variant"], source)
     torch.save({"state": model.state_dict(), "info": info, "variant": job["variant"],
                 "feature": job["feature"]}, job["out_path"])
 
@@ -335,7 +347,11 @@ def run_jobs(jobs, workers, work, reuse=()):
     while pending or running:
         while pending and len(running) < max(1, workers):
             spec = pending.pop(0)
-            running.append((spec, subprocess.Popen([sys.executable, os.path.abspath(__file__), "--job", spec])))
+            # numpy's OpenBLAS threads (the pitch shift's matrix product) otherwise spin between
+            # calls, taking a third of the core torch's one thread needs; results are bit for bit the same
+            env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+            running.append((spec, subprocess.Popen([sys.executable, os.path.abspath(__file__), "--job", spec],
+                                                   env=env)))
         time.sleep(1.0)
         for spec, proc in list(running):
             rc = proc.poll()
@@ -635,8 +651,9 @@ def parse_args():
                     help="vocal-tract-length perturbation of log-mel members: stretch each crop's "
                          "frequency axis by a factor drawn from [1 - VTLP, 1 + VTLP] (0: off)")
     ap.add_argument("--pitch-shift", type=float, default=0.0,
-                    help="pitch perturbation of log-mel members that keeps the formants: each crop's "
-                         "harmonics moved by up to this many semitones either way (0: off; data.PitchShift)")
+                    help="pitch perturbation that keeps the formants: each crop's harmonics moved by up to "
+                         "this many semitones either way (0: off; data.PitchShift); MFCC members' crops "
+                         "are shifted as log-mel frames before their DCT (data.ThenMfcc)")
     ap.add_argument("--corpus-share", default="ravdess=0.5,tess=0.25,savee=0.25",
                     help="share of the training draws per corpus (classes are then balanced overall)")
     ap.add_argument("--widths", default="64,128,128,192", help="channels of the 4 conv layers")
@@ -693,6 +710,8 @@ def main():
     members_spec = parse_members(args.members)
     features = sorted({f for f, _ in members_spec})
     feat_dirs = {f: run_export(args, f) for f in features}
+    if args.pitch_shift > 0 and "mfcc" in features:
+        feat_dirs.setdefault("logmel", run_export(args, "logmel"))  # what the MFCC members' pitch shift reads
     # The model's input: the tallest any member needs (the MFCCs are the log-mel's DCT, computed
     # in the graph; the log-mel is the first rows of logmel_prosody).
     input_feature = next(f for f in ("logmel_prosody", "logmel", "mfcc", "prosody") if f in features)
@@ -724,6 +743,7 @@ def main():
             n_in_feature = sum(1 for f, _ in members_spec[:n] if f == feature)
             jobs.append({"tag": f"{name} m{n}", "fold": k, "test": test, "val": val, "train": train_sp,
                          "variant": variant, "feature": feature, "feat_dir": feat_dirs[feature],
+                         "source_dir": feat_dirs["logmel"] if feature == "mfcc" and args.pitch_shift > 0 else None,
                          "seed": args.seed * 1000 + (k if k is not None else 99) * 10 + n_in_feature})
     for j in jobs:
         j.update(args=vars(args), threads=args.threads)
