@@ -710,8 +710,8 @@ def main():
     members_spec = parse_members(args.members)
     features = sorted({f for f, _ in members_spec})
     feat_dirs = {f: run_export(args, f) for f in features}
-    if args.pitch_shift > 0 and "mfcc" in features:
-        feat_dirs.setdefault("logmel", run_export(args, "logmel"))  # what the MFCC members' pitch shift reads
+    if args.pitch_shift > 0 and "mfcc" in features and "logmel" not in feat_dirs:
+        feat_dirs["logmel"] = run_export(args, "logmel")  # what the MFCC members' pitch shift reads
     # The model's input: the tallest any member needs (the MFCCs are the log-mel's DCT, computed
     # in the graph; the log-mel is the first rows of logmel_prosody).
     input_feature = next(f for f in ("logmel_prosody", "logmel", "mfcc", "prosody") if f in features)
