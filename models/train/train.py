@@ -32,13 +32,13 @@ from data import (  # noqa: E402
     Export,
     FreqWarp,
     PitchShift,
+    ThenMfcc,
     build_batch,
     fold_test_actors,
     fold_val_actors,
     make_batches,
     ravdess_speaker,
     sampling_weights,
-    ThenMfcc,
     spec_augment,
 )
 from metrics import confusion, figures, mean_std  # noqa: E402
