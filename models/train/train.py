@@ -147,11 +147,8 @@ def train_model(export, train_speakers, val_speakers, args, seed, logfh, tag, va
                 else PitchShift(pitch_shift, fp["n_mels"], fp["fmax"]))
     elif pitch_shift > 0 and export.params["feature"] == "mfcc":
         assert source is not None and source.params["feature"] == "logmel", "an MFCC member's pitch shift reads log-mel"
-        assert list(source.path) == list(export.path) and np.array_equal(source.lengths, export.lengths)
         fp = source.params["feature_params"]
         warp = ThenMfcc(PitchShift(pitch_shift, fp["n_mels"], fp["fmax"]), export.n_features, fp["n_mels"])
-    else:
-        source = None
     log(f"{tag}: train items {len(tr)} ({n_originals} originals), val clips {len(va)}, "
         f"{draws} draws/epoch, {args.epochs} epochs", logfh)
     for epoch in range(1, args.epochs + 1):
@@ -344,12 +341,12 @@ def run_jobs(jobs, workers, work, reuse=()):
             continue
         pending.append(stem + ".json")
     running = []
+    # numpy's OpenBLAS threads (the pitch shift's matrix product) otherwise spin between calls,
+    # taking a third of the core torch's one thread needs; results are bit for bit the same
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     while pending or running:
         while pending and len(running) < max(1, workers):
             spec = pending.pop(0)
-            # numpy's OpenBLAS threads (the pitch shift's matrix product) otherwise spin between
-            # calls, taking a third of the core torch's one thread needs; results are bit for bit the same
-            env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
             running.append((spec, subprocess.Popen([sys.executable, os.path.abspath(__file__), "--job", spec],
                                                    env=env)))
         time.sleep(1.0)
@@ -717,7 +714,7 @@ def main():
     input_feature = next(f for f in ("logmel_prosody", "logmel", "mfcc", "prosody") if f in features)
     assert input_feature != "prosody" or len(features) == 1, "prosody members need logmel_prosody beside others"
     export = Export(feat_dirs[input_feature], mmap=True)
-    for f in features:
+    for f in feat_dirs:  # the members' exports and the log-mel one their pitch shift may read
         other = Export(feat_dirs[f], mmap=True)
         assert list(other.path) == list(export.path) and np.array_equal(other.lengths, export.lengths)
     params = export.params["feature_params"]
