@@ -97,6 +97,7 @@ test('a 10-minute recording: the progress bar moves, the page answers, the repor
     if (value !== null) values.push(Number(value));
     if (!screenshot && Number(value) > 0.5) {
       screenshot = true;
+      await bar.scrollIntoViewIfNeeded();  // below the fold at 800 px
       await page.screenshot({ path: join(ARTIFACTS, 'progress-cancel-1280.png') });
     }
     assert.equal(await error().count(), 0, 'no error while analysing');
